@@ -1,0 +1,21 @@
+//! What the Hearth hub and the dashboard must agree on: the device model and the
+//! wire protocol spoken over the WebSocket and the REST API.
+//!
+//! Invariants:
+//! - Pure data and functions. Core knows nothing about Leptos, axum, SQLite or
+//!   the DOM, and performs no I/O.
+//! - Time is always passed in; nothing here reads a clock, so every result is
+//!   deterministic and testable.
+//! - Compiles for `wasm32-unknown-unknown` and native alike.
+
+pub mod command;
+pub mod device;
+pub mod protocol;
+pub mod reading;
+pub mod units;
+
+pub use command::{Command, CommandError, ErrorCode};
+pub use device::{Capability, Device, DeviceId, DeviceKind, DeviceState, HvacMode};
+pub use protocol::{ClientMessage, PROTOCOL_VERSION, ServerMessage};
+pub use reading::{Metric, Reading, ReadingError};
+pub use units::{TemperatureUnit, Unit};

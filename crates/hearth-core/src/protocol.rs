@@ -1,0 +1,365 @@
+//! Wire protocol v1 between the hub and browsers, carried as JSON text frames on
+//! `GET /api/ws`. Every message is an object whose `type` field names its kind;
+//! `docs/protocol.md` documents the JSON form and the tests below pin it.
+//!
+//! Later additions (auth, gateway devices, rule pushes) become new variants: a
+//! peer that meets an unknown `type` answers `bad_frame` and keeps the connection.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::command::{Command, CommandError, ErrorCode};
+use crate::device::{Device, DeviceId, DeviceState};
+use crate::reading::Reading;
+
+/// Bumped on any change an older peer could misread.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Frames larger than this are refused unread; no legitimate browser message
+/// comes close.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// Who the browser is talking to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HubInfo {
+    pub name: String,
+    pub version: String,
+}
+
+/// Everything a browser needs to draw one device from scratch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceSnapshot {
+    pub device: Device,
+    pub state: DeviceState,
+    /// The latest reading of each metric the device reports.
+    pub readings: Vec<Reading>,
+    /// When the hub last heard from the device.
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+/// Hub → browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// First message on every connection.
+    Hello {
+        protocol: u32,
+        hub: HubInfo,
+    },
+    /// The whole current picture; sent after `hello` and on `resync`. It replaces
+    /// whatever the browser held.
+    Snapshot {
+        at: DateTime<Utc>,
+        devices: Vec<DeviceSnapshot>,
+    },
+    Reading {
+        reading: Reading,
+    },
+    StateChanged {
+        device: DeviceId,
+        state: DeviceState,
+        at: DateTime<Utc>,
+    },
+    /// The answer to one `command`, matched by `request_id`.
+    CommandResult {
+        request_id: String,
+        device: DeviceId,
+        #[serde(flatten)]
+        outcome: CommandOutcome,
+    },
+    /// A problem with something the browser sent that has no request id of its
+    /// own (a malformed frame), or with the connection itself.
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
+    Pong {
+        nonce: u64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum CommandOutcome {
+    /// The device obeyed; `state` is what it reports now.
+    Ok {
+        state: DeviceState,
+    },
+    Rejected {
+        error: CommandError,
+    },
+}
+
+/// Browser → hub.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// `request_id` is chosen by the browser and echoed in the `command_result`.
+    Command {
+        request_id: String,
+        device: DeviceId,
+        command: Command,
+    },
+    /// Ask for a fresh `snapshot`.
+    Resync,
+    Ping {
+        nonce: u64,
+    },
+}
+
+impl ClientMessage {
+    /// Parses one text frame, refusing oversized or malformed ones with an error
+    /// fit to send back to the peer.
+    pub fn decode(frame: &str) -> Result<ClientMessage, CommandError> {
+        decode(frame)
+    }
+
+    pub fn encode(&self) -> String {
+        encode(self)
+    }
+}
+
+impl ServerMessage {
+    pub fn decode(frame: &str) -> Result<ServerMessage, CommandError> {
+        decode(frame)
+    }
+
+    pub fn encode(&self) -> String {
+        encode(self)
+    }
+
+    /// The message to send back for a frame that could not be decoded.
+    pub fn from_error(error: CommandError) -> ServerMessage {
+        ServerMessage::Error {
+            code: error.code,
+            message: error.message,
+        }
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(frame: &str) -> Result<T, CommandError> {
+    if frame.len() > MAX_FRAME_BYTES {
+        return Err(CommandError::new(
+            ErrorCode::FrameTooLarge,
+            format!(
+                "frame of {} bytes exceeds the {MAX_FRAME_BYTES}-byte limit",
+                frame.len()
+            ),
+        ));
+    }
+    serde_json::from_str(frame)
+        .map_err(|e| CommandError::new(ErrorCode::BadFrame, format!("malformed message: {e}")))
+}
+
+fn encode<T: Serialize>(message: &T) -> String {
+    // Serialising these types cannot fail: every map key is a string and no
+    // custom Serialize impl can error.
+    serde_json::to_string(message).expect("protocol types always serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::{Capability, DeviceKind, HvacMode};
+    use crate::reading::Metric;
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    fn at() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap()
+    }
+
+    fn device() -> Device {
+        Device {
+            id: DeviceId::new("living-room-ac"),
+            name: "Living room AC".into(),
+            room: "Living room".into(),
+            kind: DeviceKind::AirConditioner,
+            capabilities: vec![
+                Capability::OnOff,
+                Capability::Setpoint {
+                    min: 16.0,
+                    max: 30.0,
+                    step: 0.5,
+                },
+                Capability::Mode {
+                    modes: vec![HvacMode::Cool],
+                },
+            ],
+            adapter: "simulator".into(),
+        }
+    }
+
+    /// Each message must serialise to exactly the documented JSON and parse back
+    /// to itself.
+    fn check_server(message: ServerMessage, want: serde_json::Value) {
+        let text = message.encode();
+        let got: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(got, want, "JSON form of {message:?}");
+        assert_eq!(ServerMessage::decode(&text).unwrap(), message);
+    }
+
+    fn check_client(message: ClientMessage, want: serde_json::Value) {
+        let text = message.encode();
+        let got: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(got, want, "JSON form of {message:?}");
+        assert_eq!(ClientMessage::decode(&text).unwrap(), message);
+    }
+
+    #[test]
+    fn server_messages_round_trip_in_documented_form() {
+        check_server(
+            ServerMessage::Hello {
+                protocol: PROTOCOL_VERSION,
+                hub: HubInfo {
+                    name: "Hearth".into(),
+                    version: "0.1.0".into(),
+                },
+            },
+            json!({"type": "hello", "protocol": 1, "hub": {"name": "Hearth", "version": "0.1.0"}}),
+        );
+        check_server(
+            ServerMessage::Snapshot {
+                at: at(),
+                devices: vec![DeviceSnapshot {
+                    device: device(),
+                    state: DeviceState {
+                        on: Some(false),
+                        setpoint: Some(24.0),
+                        mode: Some(HvacMode::Cool),
+                        fan_speed: None,
+                    },
+                    readings: vec![],
+                    last_seen: Some(at()),
+                }],
+            },
+            json!({"type": "snapshot", "at": "2026-11-26T12:00:00Z", "devices": [{
+                "device": {
+                    "id": "living-room-ac", "name": "Living room AC", "room": "Living room",
+                    "kind": "air_conditioner", "adapter": "simulator",
+                    "capabilities": [
+                        {"type": "on_off"},
+                        {"type": "setpoint", "min": 16.0, "max": 30.0, "step": 0.5},
+                        {"type": "mode", "modes": ["cool"]}
+                    ]
+                },
+                "state": {"on": false, "setpoint": 24.0, "mode": "cool"},
+                "readings": [],
+                "last_seen": "2026-11-26T12:00:00Z"
+            }]}),
+        );
+        check_server(
+            ServerMessage::Reading {
+                reading: Reading::new(DeviceId::new("fridge"), Metric::Temperature, 4.25, at()),
+            },
+            json!({"type": "reading", "reading": {
+                "device": "fridge", "metric": "temperature", "value": 4.25,
+                "unit": "celsius", "at": "2026-11-26T12:00:00Z"
+            }}),
+        );
+        check_server(
+            ServerMessage::StateChanged {
+                device: DeviceId::new("porch-light"),
+                state: DeviceState {
+                    on: Some(true),
+                    ..DeviceState::default()
+                },
+                at: at(),
+            },
+            json!({"type": "state_changed", "device": "porch-light", "state": {"on": true},
+                   "at": "2026-11-26T12:00:00Z"}),
+        );
+        check_server(
+            ServerMessage::CommandResult {
+                request_id: "r1".into(),
+                device: DeviceId::new("porch-light"),
+                outcome: CommandOutcome::Ok {
+                    state: DeviceState {
+                        on: Some(true),
+                        ..DeviceState::default()
+                    },
+                },
+            },
+            json!({"type": "command_result", "request_id": "r1", "device": "porch-light",
+                   "status": "ok", "state": {"on": true}}),
+        );
+        check_server(
+            ServerMessage::CommandResult {
+                request_id: "r2".into(),
+                device: DeviceId::new("ghost"),
+                outcome: CommandOutcome::Rejected {
+                    error: CommandError::new(ErrorCode::UnknownDevice, "no device ghost"),
+                },
+            },
+            json!({"type": "command_result", "request_id": "r2", "device": "ghost",
+                   "status": "rejected",
+                   "error": {"code": "unknown_device", "message": "no device ghost"}}),
+        );
+        check_server(
+            ServerMessage::Error {
+                code: ErrorCode::BadFrame,
+                message: "malformed".into(),
+            },
+            json!({"type": "error", "code": "bad_frame", "message": "malformed"}),
+        );
+        check_server(
+            ServerMessage::Pong { nonce: 7 },
+            json!({"type": "pong", "nonce": 7}),
+        );
+    }
+
+    #[test]
+    fn client_messages_round_trip_in_documented_form() {
+        check_client(
+            ClientMessage::Command {
+                request_id: "b-1".into(),
+                device: DeviceId::new("living-room-ac"),
+                command: Command::SetSetpoint { value: 22.5 },
+            },
+            json!({"type": "command", "request_id": "b-1", "device": "living-room-ac",
+                   "command": {"action": "set_setpoint", "value": 22.5}}),
+        );
+        check_client(
+            ClientMessage::Command {
+                request_id: "b-2".into(),
+                device: DeviceId::new("porch-light"),
+                command: Command::Toggle,
+            },
+            json!({"type": "command", "request_id": "b-2", "device": "porch-light",
+                   "command": {"action": "toggle"}}),
+        );
+        check_client(ClientMessage::Resync, json!({"type": "resync"}));
+        check_client(
+            ClientMessage::Ping { nonce: 1 },
+            json!({"type": "ping", "nonce": 1}),
+        );
+    }
+
+    #[test]
+    fn bad_frames_get_codes_not_panics() {
+        let huge = format!(
+            r#"{{"type":"ping","nonce":1,"pad":"{}"}}"#,
+            "x".repeat(MAX_FRAME_BYTES)
+        );
+        let table: [(&str, ErrorCode); 7] = [
+            ("", ErrorCode::BadFrame),
+            ("not json", ErrorCode::BadFrame),
+            ("[]", ErrorCode::BadFrame),
+            (r#"{"type":"launch_rockets"}"#, ErrorCode::BadFrame),
+            (
+                r#"{"type":"command","request_id":"x"}"#,
+                ErrorCode::BadFrame,
+            ),
+            (
+                r#"{"type":"command","request_id":"x","device":"d","command":{"action":"explode"}}"#,
+                ErrorCode::BadFrame,
+            ),
+            (&huge, ErrorCode::FrameTooLarge),
+        ];
+        for (frame, want) in table {
+            let err = ClientMessage::decode(frame).expect_err(frame);
+            assert_eq!(err.code, want, "frame {:.60}", frame);
+            assert!(!err.message.is_empty());
+        }
+    }
+}
