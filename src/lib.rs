@@ -1,7 +1,48 @@
-//! The Hearth dashboard (placeholder until the skeleton lands).
+//! The Hearth dashboard: a Leptos single-page app compiled to wasm32.
+//!
+//! Invariants:
+//! - Only the dashboard touches the DOM. It renders state and sends intents;
+//!   anything the hub must agree on (device model, commands, protocol, units)
+//!   comes from `hearth-core`, never re-implemented here.
+//! - One long-lived task owns the hub connection (`hub_client`); pages read
+//!   signals from the context `App` provides once.
+//! - Logic lives in plain types with tests (`store`, `format`, `hub_client`'s
+//!   backoff and liveness); components stay thin.
+
+mod app_context;
+mod components;
+mod format;
+mod hub_client;
+mod pages;
+mod preferences;
+mod setpoint;
+mod store;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use leptos::logging::warn;
 use leptos::prelude::*;
 
+use app_context::AppContext;
+use hub_client::HubHandle;
+use pages::home::HomePage;
+
+#[cfg(test)]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// The whole dashboard: provides the app state, starts the hub connection and
+/// the clock, and shows the home page.
 #[component]
 pub fn App() -> impl IntoView {
-    view! { <p>"Hearth"</p> }
+    let (hub, inputs) = HubHandle::new();
+    let ctx = AppContext::new(hub, preferences::load_unit(), Utc::now());
+    provide_context(ctx);
+    Effect::new(move |_| preferences::save_unit(ctx.unit.get()));
+    match set_interval_with_handle(move || ctx.tick(Utc::now()), Duration::from_secs(1)) {
+        Ok(clock) => on_cleanup(move || clock.clear()),
+        Err(_) => warn!("no clock: relative times and command timeouts will not update"),
+    }
+    hub_client::spawn(ctx, inputs);
+    view! { <HomePage /> }
 }

@@ -1,0 +1,18 @@
+//! Reusable pieces of the dashboard, one component per file.
+
+// `#[component]` derives a props builder whose items are `pub`; they stay
+// crate-private through the `pub(crate)` component, which the lint cannot see.
+#![allow(unreachable_pub)]
+
+pub(crate) mod card_alert;
+pub(crate) mod card_footer;
+pub(crate) mod connection_indicator;
+pub(crate) mod device_card;
+pub(crate) mod fan_speed_picker;
+pub(crate) mod metric_value;
+pub(crate) mod mode_select;
+pub(crate) mod power_switch;
+pub(crate) mod room_section;
+pub(crate) mod setpoint_stepper;
+pub(crate) mod trend_arrow;
+pub(crate) mod unit_toggle;

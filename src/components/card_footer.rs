@@ -1,0 +1,30 @@
+//! The quiet line at the bottom of a card: a command in flight, and when the
+//! hub last heard from the device.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+
+use crate::app_context::use_app_context;
+use crate::format::relative_age;
+use crate::store::device_entry::DeviceEntry;
+
+#[component]
+pub(crate) fn CardFooter(entry: DeviceEntry) -> impl IntoView {
+    let ctx = use_app_context();
+    let sending = move || entry.pending.with(Option::is_some);
+    let last_seen = move || match entry.last_seen.get() {
+        Some(at) => Either::Left(view! {
+            "Seen "
+            <time datetime=at.to_rfc3339()>{move || relative_age(at, ctx.now.get())}</time>
+        }),
+        None => Either::Right("Not seen yet"),
+    };
+    view! {
+        <footer class="card-foot">
+            <span class="sending" aria-live="polite">
+                {move || sending().then_some("Sending…")}
+            </span>
+            <span class="last-seen">{last_seen}</span>
+        </footer>
+    }
+}

@@ -1,0 +1,37 @@
+//! One reading on a card: its label and its value with unit (and, for
+//! temperatures, the trend).
+
+use hearth_core::Metric;
+use leptos::prelude::*;
+
+use crate::app_context::use_app_context;
+use crate::components::trend_arrow::TrendArrow;
+use crate::format::{self, wire_name};
+use crate::store::device_entry::DeviceEntry;
+
+#[component]
+pub(crate) fn MetricValue(entry: DeviceEntry, metric: Metric) -> impl IntoView {
+    let ctx = use_app_context();
+    let text = move || {
+        let unit = ctx.unit.get();
+        entry
+            .readings
+            .with(|readings| {
+                readings
+                    .get(&metric)
+                    .map(|reading| format::metric_value(metric, reading.value, unit))
+            })
+            .unwrap_or_else(|| format::UNKNOWN.to_owned())
+    };
+    let name = wire_name(&metric);
+    let kind = name.clone();
+    view! {
+        <div class="metric" data-kind=kind>
+            <dt>{metric.label()}</dt>
+            <dd>
+                <span class="value" data-metric=name>{text}</span>
+                {(metric == Metric::Temperature).then(|| view! { <TrendArrow entry /> })}
+            </dd>
+        </div>
+    }
+}

@@ -1,0 +1,450 @@
+//! The devices the hub has told us about, kept up to date by applying its
+//! messages. Keyed by device id; each device is a bundle of signals (see
+//! [`DeviceEntry`]), so the map itself changes only when devices come or go.
+
+pub(crate) mod device_entry;
+pub(crate) mod rooms;
+pub(crate) mod trend;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use hearth_core::protocol::DeviceSnapshot;
+use hearth_core::{DeviceId, ServerMessage};
+use leptos::prelude::*;
+
+use device_entry::DeviceEntry;
+use rooms::{Placement, Room};
+
+/// Sets a signal only when the value differs, so equal updates (a snapshot
+/// repeating what we hold) wake nothing.
+pub(crate) fn set_if_changed<T>(signal: RwSignal<T>, value: T)
+where
+    T: PartialEq + Send + Sync + 'static,
+{
+    if signal.with_untracked(|current| *current != value) {
+        signal.set(value);
+    }
+}
+
+/// What applying a message asks of the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Applied {
+    Done,
+    /// The message named a device we do not know: our picture is out of date
+    /// and a fresh snapshot should be requested.
+    NeedsResync,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DeviceStore {
+    devices: RwSignal<BTreeMap<DeviceId, DeviceEntry>>,
+}
+
+impl DeviceStore {
+    pub(crate) fn new() -> Self {
+        DeviceStore {
+            devices: RwSignal::new(BTreeMap::new()),
+        }
+    }
+
+    /// The device with this id, without subscribing to the set of devices.
+    pub(crate) fn get(&self, id: &DeviceId) -> Option<DeviceEntry> {
+        self.devices
+            .with_untracked(|devices| devices.get(id).copied())
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.devices.with(BTreeMap::is_empty)
+    }
+
+    /// The devices grouped into rooms in display order; reactive to devices
+    /// coming and going and to renames or moves between rooms.
+    pub(crate) fn rooms(&self) -> Vec<Room> {
+        self.devices.with(|devices| {
+            rooms::group(devices.values().map(|entry| {
+                entry.device.with(|device| Placement {
+                    room: device.room.clone(),
+                    name: device.name.clone(),
+                    id: device.id.clone(),
+                })
+            }))
+        })
+    }
+
+    /// Applies one message from the hub. Connection-level messages (hello,
+    /// pong, error) belong to the hub client and change nothing here.
+    pub(crate) fn apply(&self, message: ServerMessage) -> Applied {
+        match message {
+            ServerMessage::Snapshot { devices, .. } => {
+                self.replace_all(devices);
+                Applied::Done
+            }
+            ServerMessage::Reading { reading } => match self.get(&reading.device) {
+                Some(entry) => {
+                    entry.record(reading);
+                    Applied::Done
+                }
+                None => Applied::NeedsResync,
+            },
+            ServerMessage::StateChanged { device, state, at } => match self.get(&device) {
+                Some(entry) => {
+                    entry.state_changed(state, at);
+                    Applied::Done
+                }
+                None => Applied::NeedsResync,
+            },
+            ServerMessage::CommandResult {
+                request_id,
+                device,
+                outcome,
+            } => {
+                if let Some(entry) = self.get(&device) {
+                    entry.finish_command(&request_id, outcome);
+                }
+                Applied::Done
+            }
+            ServerMessage::Hello { .. }
+            | ServerMessage::Error { .. }
+            | ServerMessage::Pong { .. } => Applied::Done,
+        }
+    }
+
+    /// Gives up on commands the hub has not answered in time.
+    pub(crate) fn expire_pending(&self, now: DateTime<Utc>) {
+        self.devices.with_untracked(|devices| {
+            for entry in devices.values() {
+                entry.expire(now);
+            }
+        });
+    }
+
+    /// Ends every command in flight with `message`: used when the connection
+    /// drops, since their answers can no longer arrive.
+    pub(crate) fn fail_pending(&self, message: &str) {
+        self.devices.with_untracked(|devices| {
+            for entry in devices.values() {
+                entry.fail(None, message);
+            }
+        });
+    }
+
+    /// A snapshot replaces what we hold. Devices still present keep their
+    /// signals (and trend history), so their cards update in place.
+    fn replace_all(&self, snapshots: Vec<DeviceSnapshot>) {
+        let mut next = BTreeMap::new();
+        for snapshot in snapshots {
+            let id = snapshot.device.id.clone();
+            let entry = match self.get(&id) {
+                Some(entry) => {
+                    entry.refresh(snapshot);
+                    entry
+                }
+                None => DeviceEntry::new(snapshot),
+            };
+            next.insert(id, entry);
+        }
+        // Entries of removed devices are dropped, not disposed: a card being
+        // torn down in the same update may still read them once.
+        let same_devices = self
+            .devices
+            .with_untracked(|current| current.keys().eq(next.keys()));
+        if !same_devices {
+            self.devices.set(next);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::device_entry::{CONNECTION_LOST, NOT_CONNECTED, PendingCommand};
+    use super::trend::Trend;
+    use super::*;
+    use chrono::{TimeDelta, TimeZone};
+    use hearth_core::protocol::CommandOutcome;
+    use hearth_core::{
+        Capability, ClientMessage, Command, CommandError, Device, DeviceKind, DeviceState,
+        ErrorCode, Metric, Reading,
+    };
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap() + TimeDelta::seconds(seconds)
+    }
+
+    fn light(id: &str, room: &str, on: bool) -> DeviceSnapshot {
+        DeviceSnapshot {
+            device: Device {
+                id: DeviceId::new(id),
+                name: format!("{room} light"),
+                room: room.into(),
+                kind: DeviceKind::Light,
+                capabilities: vec![Capability::OnOff],
+                adapter: "simulator".into(),
+            },
+            state: DeviceState {
+                on: Some(on),
+                ..DeviceState::default()
+            },
+            readings: vec![],
+            last_seen: Some(at(0)),
+        }
+    }
+
+    fn thermometer(id: &str, room: &str, celsius: f64) -> DeviceSnapshot {
+        DeviceSnapshot {
+            device: Device {
+                id: DeviceId::new(id),
+                name: format!("{room} thermometer"),
+                room: room.into(),
+                kind: DeviceKind::Thermometer,
+                capabilities: vec![Capability::Temperature, Capability::Humidity],
+                adapter: "simulator".into(),
+            },
+            state: DeviceState::default(),
+            readings: vec![Reading::new(
+                DeviceId::new(id),
+                Metric::Temperature,
+                celsius,
+                at(0),
+            )],
+            last_seen: Some(at(0)),
+        }
+    }
+
+    fn snapshot(devices: Vec<DeviceSnapshot>) -> ServerMessage {
+        ServerMessage::Snapshot { at: at(0), devices }
+    }
+
+    fn reading(id: &str, metric: Metric, value: f64, seconds: i64) -> ServerMessage {
+        ServerMessage::Reading {
+            reading: Reading::new(DeviceId::new(id), metric, value, at(seconds)),
+        }
+    }
+
+    fn temperature(store: &DeviceStore, id: &str) -> Option<f64> {
+        store
+            .get(&DeviceId::new(id))?
+            .readings
+            .with_untracked(|r| r.get(&Metric::Temperature).map(|r| r.value))
+    }
+
+    fn ids(store: &DeviceStore) -> Vec<String> {
+        store
+            .devices
+            .with_untracked(|d| d.keys().map(|id| id.0.clone()).collect())
+    }
+
+    #[wasm_bindgen_test]
+    fn snapshot_replaces_everything_but_keeps_surviving_entries() {
+        let store = DeviceStore::new();
+        store.apply(snapshot(vec![
+            thermometer("kitchen", "Kitchen", 21.0),
+            light("porch", "Porch", false),
+        ]));
+        assert_eq!(ids(&store), ["kitchen", "porch"]);
+        let kitchen = store.get(&DeviceId::new("kitchen")).unwrap();
+
+        store.apply(snapshot(vec![
+            thermometer("kitchen", "Kitchen", 22.5),
+            thermometer("bedroom", "Bedroom", 19.0),
+        ]));
+        assert_eq!(ids(&store), ["bedroom", "kitchen"]);
+        assert_eq!(temperature(&store, "kitchen"), Some(22.5));
+        // The same signals, so the kitchen card updated in place.
+        assert_eq!(
+            store.get(&DeviceId::new("kitchen")).unwrap().readings,
+            kitchen.readings
+        );
+        let rooms: Vec<String> = store.rooms().into_iter().map(|r| r.name).collect();
+        assert_eq!(rooms, ["Bedroom", "Kitchen"]);
+    }
+
+    #[wasm_bindgen_test]
+    fn pushes_update_one_device() {
+        let store = DeviceStore::new();
+        store.apply(snapshot(vec![
+            thermometer("kitchen", "Kitchen", 21.0),
+            light("porch", "Porch", false),
+        ]));
+        let table = [
+            (
+                reading("kitchen", Metric::Temperature, 21.3, 5),
+                Applied::Done,
+            ),
+            (reading("kitchen", Metric::Humidity, 48.0, 6), Applied::Done),
+            (
+                ServerMessage::StateChanged {
+                    device: DeviceId::new("porch"),
+                    state: DeviceState {
+                        on: Some(true),
+                        ..DeviceState::default()
+                    },
+                    at: at(7),
+                },
+                Applied::Done,
+            ),
+            (
+                reading("ghost", Metric::Temperature, 1.0, 8),
+                Applied::NeedsResync,
+            ),
+            (
+                ServerMessage::StateChanged {
+                    device: DeviceId::new("ghost"),
+                    state: DeviceState::default(),
+                    at: at(8),
+                },
+                Applied::NeedsResync,
+            ),
+            (ServerMessage::Pong { nonce: 1 }, Applied::Done),
+        ];
+        for (message, want) in table {
+            assert_eq!(store.apply(message.clone()), want, "{message:?}");
+        }
+        let kitchen = store.get(&DeviceId::new("kitchen")).unwrap();
+        assert_eq!(temperature(&store, "kitchen"), Some(21.3));
+        assert_eq!(kitchen.readings.with_untracked(|r| r.len()), 2);
+        assert_eq!(kitchen.last_seen.get_untracked(), Some(at(6)));
+        let porch = store.get(&DeviceId::new("porch")).unwrap();
+        assert_eq!(porch.state.get_untracked().on, Some(true));
+        assert_eq!(porch.last_seen.get_untracked(), Some(at(7)));
+        // An old reading arriving late does not move last-seen backwards.
+        store.apply(reading("kitchen", Metric::Humidity, 47.0, 2));
+        assert_eq!(kitchen.last_seen.get_untracked(), Some(at(6)));
+    }
+
+    #[wasm_bindgen_test]
+    fn temperature_readings_feed_the_trend() {
+        let store = DeviceStore::new();
+        store.apply(snapshot(vec![thermometer("kitchen", "Kitchen", 21.0)]));
+        let kitchen = store.get(&DeviceId::new("kitchen")).unwrap();
+        assert_eq!(kitchen.trend.get_untracked(), None);
+        store.apply(reading("kitchen", Metric::Temperature, 21.5, 600));
+        assert_eq!(kitchen.trend.get_untracked(), Some(Trend::Rising));
+        // History survives a resync snapshot.
+        store.apply(snapshot(vec![thermometer("kitchen", "Kitchen", 21.5)]));
+        assert_eq!(kitchen.trend.get_untracked(), Some(Trend::Rising));
+    }
+
+    fn porch_store() -> (DeviceStore, DeviceEntry) {
+        let store = DeviceStore::new();
+        store.apply(snapshot(vec![light("porch", "Porch", false)]));
+        let entry = store.get(&DeviceId::new("porch")).unwrap();
+        (store, entry)
+    }
+
+    fn error(entry: &DeviceEntry) -> Option<String> {
+        entry.error.get_untracked().map(|e| e.message)
+    }
+
+    fn result(id: &str, outcome: CommandOutcome) -> ServerMessage {
+        ServerMessage::CommandResult {
+            request_id: id.into(),
+            device: DeviceId::new("porch"),
+            outcome,
+        }
+    }
+
+    fn on() -> CommandOutcome {
+        CommandOutcome::Ok {
+            state: DeviceState {
+                on: Some(true),
+                ..DeviceState::default()
+            },
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn command_pending_until_confirmed() {
+        let (store, porch) = porch_store();
+        let message = porch.begin_command(Command::TurnOn, "r1".into(), true, at(1));
+        assert_eq!(
+            message,
+            Some(ClientMessage::Command {
+                request_id: "r1".into(),
+                device: DeviceId::new("porch"),
+                command: Command::TurnOn,
+            })
+        );
+        assert!(porch.pending.get_untracked().unwrap().is_power());
+        // A second command waits for the first rather than racing it.
+        assert_eq!(
+            porch.begin_command(Command::TurnOff, "r2".into(), true, at(2)),
+            None
+        );
+        // The state does not change until the hub confirms it.
+        assert_eq!(porch.state.get_untracked().on, Some(false));
+        store.apply(result("r1", on()));
+        assert_eq!(porch.pending.get_untracked(), None);
+        assert_eq!(porch.state.get_untracked().on, Some(true));
+        assert_eq!(error(&porch), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn refusals_and_unreachable_hubs_are_shown() {
+        let (store, porch) = porch_store();
+        assert_eq!(
+            porch.begin_command(Command::TurnOn, "r1".into(), false, at(1)),
+            None
+        );
+        assert_eq!(error(&porch).as_deref(), Some(NOT_CONNECTED));
+        assert_eq!(porch.pending.get_untracked(), None);
+
+        // Core's validation runs before anything is sent.
+        let bad = Command::SetSetpoint { value: 20.0 };
+        assert_eq!(porch.begin_command(bad, "r2".into(), true, at(1)), None);
+        assert_eq!(
+            error(&porch).as_deref(),
+            Some("Porch light cannot take a setpoint")
+        );
+
+        porch.begin_command(Command::TurnOn, "r3".into(), true, at(2));
+        assert_eq!(error(&porch), None, "a new attempt clears the old error");
+        store.apply(result(
+            "r3",
+            CommandOutcome::Rejected {
+                error: CommandError::new(ErrorCode::Unavailable, "Porch light is not answering"),
+            },
+        ));
+        assert_eq!(porch.pending.get_untracked(), None);
+        assert_eq!(
+            error(&porch).as_deref(),
+            Some("Porch light is not answering")
+        );
+        assert_eq!(porch.state.get_untracked().on, Some(false));
+    }
+
+    #[wasm_bindgen_test]
+    fn unanswered_commands_time_out_and_late_answers_still_count() {
+        let (store, porch) = porch_store();
+        porch.begin_command(Command::TurnOn, "r1".into(), true, at(0));
+        store.expire_pending(at(0) + PendingCommand::TIMEOUT - TimeDelta::milliseconds(1));
+        assert!(porch.pending.get_untracked().is_some());
+        store.expire_pending(at(0) + PendingCommand::TIMEOUT);
+        assert_eq!(porch.pending.get_untracked(), None);
+        assert_eq!(
+            error(&porch).as_deref(),
+            Some("The hub did not confirm within 8 s — check the device and try again.")
+        );
+        store.apply(result("r1", on()));
+        assert_eq!(porch.state.get_untracked().on, Some(true));
+        assert_eq!(error(&porch), None);
+        // An answer to nothing we know of neither errors nor clears anything.
+        store.apply(result(
+            "old",
+            CommandOutcome::Rejected {
+                error: CommandError::new(ErrorCode::Internal, "stale"),
+            },
+        ));
+        assert_eq!(error(&porch), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_dropped_connection_fails_commands_in_flight() {
+        let (store, porch) = porch_store();
+        porch.begin_command(Command::TurnOn, "r1".into(), true, at(0));
+        store.fail_pending(CONNECTION_LOST);
+        assert_eq!(porch.pending.get_untracked(), None);
+        assert_eq!(error(&porch).as_deref(), Some(CONNECTION_LOST));
+    }
+}
