@@ -12,4 +12,20 @@
 //! - Shutdown is graceful: every WebSocket gets a Close frame and the store is
 //!   flushed before [`Server::serve`] returns.
 
+mod adapter;
+mod hub;
+mod simulator;
 mod store;
+
+use tokio::sync::watch;
+
+pub use hub::{Hub, HubEvent};
+pub use simulator::{MAX_SPEED, SimulatorConfig};
+pub use store::StoreError;
+
+/// Completes once `shutdown` turns true, or once its sender is gone, which
+/// means the same. (It returns nothing so that callers hold no borrow of the
+/// channel across an `.await`.)
+async fn stopping(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
+}
