@@ -13,19 +13,59 @@
 //!   flushed before [`Server::serve`] returns.
 
 mod adapter;
+mod api;
+mod dashboard;
 mod hub;
+mod server;
 mod simulator;
 mod store;
+mod ws;
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{any, get};
 use tokio::sync::watch;
+use tower_http::trace::TraceLayer;
 
 pub use hub::{Hub, HubEvent};
+pub use server::{Config, Error, Server};
 pub use simulator::{MAX_SPEED, SimulatorConfig};
 pub use store::StoreError;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+struct AppState {
+    hub: Arc<Hub>,
+    dist: Arc<Path>,
+    /// Turns true when the hub is shutting down; WebSocket sessions close on it.
+    shutdown: watch::Receiver<bool>,
+}
 
 /// Completes once `shutdown` turns true, or once its sender is gone, which
 /// means the same. (It returns nothing so that callers hold no borrow of the
 /// channel across an `.await`.)
 async fn stopping(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
+/// The hub's HTTP surface: the API under `/api` and the dashboard from `dist`
+/// for every other path.
+pub fn app(hub: Arc<Hub>, dist: impl Into<PathBuf>, shutdown: watch::Receiver<bool>) -> Router {
+    let state = AppState {
+        hub,
+        dist: Arc::from(dist.into()),
+        shutdown,
+    };
+    Router::new()
+        .route("/api/devices", get(api::devices))
+        .route("/api/health", get(api::health))
+        .route("/api/ws", get(ws::upgrade))
+        .route("/api", any(api::not_found))
+        .route("/api/{*rest}", any(api::not_found))
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .fallback(dashboard::serve)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
 }

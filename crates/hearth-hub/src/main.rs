@@ -1,1 +1,123 @@
-fn main() {}
+//! The `hearth-hub` binary: parses the command line, opens the hub, binds, and
+//! serves until SIGINT or SIGTERM.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use hearth_hub::{Config, MAX_SPEED, Server, SimulatorConfig};
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+/// The Hearth hub: serves the dashboard and its live API, and runs a simulated
+/// house unless told not to.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// The built dashboard (`trunk build --release` writes it).
+    #[arg(long, value_name = "DIR", default_value = "dist")]
+    dist: PathBuf,
+    /// Where the hub keeps its database (`hearth.db`); created if missing.
+    #[arg(long, value_name = "DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Run without the simulated house.
+    #[arg(long)]
+    no_simulator: bool,
+    /// How often each simulated sensor reports, in real milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2000, value_parser = parse_interval)]
+    sim_interval_ms: u64,
+    /// How many times faster than real time simulated time runs.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = parse_speed)]
+    sim_speed: f64,
+    /// Seed for the simulated weather and household; random if not given.
+    #[arg(long, value_name = "SEED")]
+    sim_seed: Option<u64>,
+}
+
+fn parse_interval(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(ms) => Ok(ms),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    let speed: f64 = text.parse().map_err(|e| format!("{e}"))?;
+    // Written this way round so that NaN is refused too.
+    if speed > 0.0 && speed <= MAX_SPEED {
+        Ok(speed)
+    } else {
+        Err(format!("must be above 0 and at most {MAX_SPEED}"))
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    let config = Config {
+        dist: args.dist,
+        data_dir: args.data_dir,
+        simulator: (!args.no_simulator).then(|| SimulatorConfig {
+            interval: Duration::from_millis(args.sim_interval_ms),
+            speed: args.sim_speed,
+            seed: args.sim_seed,
+        }),
+    };
+    let server = Server::open(config).context("cannot start the hub")?;
+    let listener = TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    {
+        // Scripts and tests read this line to learn the port.
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "Hearth hub listening on http://{address}/")?;
+        stdout.flush()?;
+    }
+    server.serve(listener, shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Completes on the first SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,84 @@
+//! The REST API: the device list (for pages and scripts that hold no WebSocket),
+//! a health check for scripts and probes, and JSON errors for everything else
+//! under `/api`, so a mistyped endpoint never comes back as the dashboard's HTML.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use hearth_core::PROTOCOL_VERSION;
+use hearth_core::protocol::DeviceSnapshot;
+use serde::Serialize;
+
+use crate::AppState;
+
+/// `GET /api/devices`: every device, as in a WebSocket `snapshot`.
+pub(crate) async fn devices(State(state): State<AppState>) -> Json<Vec<DeviceSnapshot>> {
+    Json(state.hub.snapshot())
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Health {
+    status: &'static str,
+    protocol: u32,
+    version: String,
+}
+
+/// `GET /api/health`
+pub(crate) async fn health(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        protocol: PROTOCOL_VERSION,
+        version: state.hub.info().version.clone(),
+    })
+}
+
+pub(crate) async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound {
+        method,
+        path: uri.path().to_owned(),
+    }
+}
+
+pub(crate) async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed {
+        method,
+        path: uri.path().to_owned(),
+    }
+}
+
+/// Everything an API request can fail with. The client gets the status, a code
+/// and a message safe to show; the log gets the details.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ApiError {
+    #[error("no API endpoint {method} {path}")]
+    NotFound { method: Method, path: String },
+    #[error("{path} does not accept {method}")]
+    MethodNotAllowed { method: Method, path: String },
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorBody {
+    code: &'static str,
+    message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            ApiError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed { .. } => {
+                (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+            }
+        };
+        // Both are the client's mistake, so they are logged quietly; a fault of
+        // the hub's own would be logged as an error with its cause, and the client
+        // told only that something went wrong.
+        tracing::debug!(%status, error = %self, "API request refused");
+        let body = ErrorBody {
+            code,
+            message: self.to_string(),
+        };
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,143 @@
+//! Starting and stopping a whole hub: open the store, bring in the adapters,
+//! serve HTTP, and on shutdown close every WebSocket and flush the store.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::hub::Hub;
+use crate::simulator::{Simulator, SimulatorConfig};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{Store, StoreError, StoreHandle};
+
+/// How long a device's adapter has to answer a command before the browser is
+/// told the device is unavailable.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long shutdown waits for WebSocket sessions to finish closing.
+const SESSION_DRAIN: Duration = Duration::from_secs(5);
+
+/// Everything a hub needs to start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The built dashboard (trunk's output).
+    pub dist: PathBuf,
+    /// Where `hearth.db` lives; created if missing.
+    pub data_dir: PathBuf,
+    /// The simulated house, or `None` to run without it.
+    pub simulator: Option<SimulatorConfig>,
+}
+
+/// Why the hub could not start or did not stop cleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot start the store's writer thread: {0}")]
+    Writer(std::io::Error),
+    #[error("invalid simulator settings: {0}")]
+    Simulator(String),
+    #[error("the HTTP server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A hub with its store open and its adapters attached, ready to serve.
+#[derive(Debug)]
+pub struct Server {
+    hub: Arc<Hub>,
+    simulator: Option<Simulator>,
+    dist: PathBuf,
+}
+
+impl Server {
+    /// Opens the store, restores what it remembers, and registers the simulated
+    /// house. Nothing listens yet, so a bad setting or a locked database is
+    /// reported before the hub claims its address.
+    pub fn open(config: Config) -> Result<Server, Error> {
+        if let Some(problem) = config.simulator.as_ref().and_then(SimulatorConfig::problem) {
+            return Err(Error::Simulator(problem));
+        }
+        let index = config.dist.join("index.html");
+        if !index.is_file() {
+            tracing::warn!(
+                "no dashboard at {}: run `trunk build --release`; until then only the API is served",
+                index.display()
+            );
+        }
+        let mut store = SqliteStore::open(&config.data_dir)?;
+        let restored = store.load()?;
+        tracing::info!(
+            data_dir = %config.data_dir.display(),
+            states = restored.states.len(),
+            readings = restored.readings.len(),
+            "store opened"
+        );
+        let store = StoreHandle::spawn(store).map_err(Error::Writer)?;
+        let hub = Arc::new(Hub::new(store, restored, COMMAND_TIMEOUT));
+        let simulator = config
+            .simulator
+            .as_ref()
+            .map(|simulator| Simulator::new(&hub, simulator));
+        Ok(Server {
+            hub,
+            simulator,
+            dist: config.dist,
+        })
+    }
+
+    pub fn hub(&self) -> Arc<Hub> {
+        self.hub.clone()
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then stops accepting,
+    /// closes every WebSocket with 1001 "hub shutting down", stops the adapters
+    /// and flushes the store before returning.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), Error> {
+        let (stop, stopped) = watch::channel(false);
+        if let Some(simulator) = self.simulator {
+            tokio::spawn(simulator.run(self.hub.clone(), stopped.clone()));
+        }
+        let router = crate::app(self.hub.clone(), self.dist, stopped.clone());
+        let mut signal = stopped;
+        let served = {
+            let server = axum::serve(listener, router)
+                .with_graceful_shutdown(async move { crate::stopping(&mut signal).await })
+                .into_future();
+            tokio::pin!(server);
+            tokio::select! {
+                served = &mut server => served,
+                () = shutdown => {
+                    tracing::info!("shutting down");
+                    // This wakes every WebSocket session and the simulator as well
+                    // as the server: graceful shutdown alone would leave upgraded
+                    // connections open.
+                    let _ = stop.send(true);
+                    server.await
+                }
+            }
+        };
+        // In case the server ended on its own.
+        let _ = stop.send(true);
+        // Each session and the simulator holds a receiver until it has finished,
+        // so this waits until every browser has had its Close frame.
+        if tokio::time::timeout(SESSION_DRAIN, stop.closed())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some connections were still closing when the hub stopped");
+        }
+        let flushed = self.hub.close_store().await;
+        served.map_err(Error::Serve)?;
+        flushed?;
+        tracing::info!("hub stopped");
+        Ok(())
+    }
+}

@@ -1,0 +1,197 @@
+//! `GET /api/ws`: a browser's live connection. It opens with `hello` and a
+//! `snapshot`, then carries every reading and state change as it happens, and
+//! answers the browser's commands, resyncs and pings. A frame the hub cannot
+//! read gets an `error` back and the connection carries on.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::response::Response;
+use chrono::Utc;
+use futures::stream::{SplitSink, SplitStream};
+use futures::{SinkExt, StreamExt};
+use hearth_core::protocol::CommandOutcome;
+use hearth_core::{ClientMessage, CommandError, ErrorCode, PROTOCOL_VERSION, ServerMessage};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc, watch};
+
+use crate::AppState;
+use crate::hub::{Hub, HubEvent};
+
+/// Frames up to this size are read and answered (`frame_too_large` above
+/// `MAX_FRAME_BYTES`); only beyond it does the socket itself give up.
+const MAX_INCOMING_BYTES: usize = 1024 * 1024;
+
+/// Replies waiting for the socket; a browser that stops reading slows its own
+/// receive side down, nobody else.
+const REPLY_QUEUE: usize = 32;
+
+/// How long one half of a session waits for the other to finish its part of
+/// the closing handshake.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+pub(crate) async fn upgrade(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade
+        .max_message_size(MAX_INCOMING_BYTES)
+        .max_frame_size(MAX_INCOMING_BYTES)
+        .on_upgrade(move |socket| session(socket, state.hub, state.shutdown))
+}
+
+/// One connection: a send task and a receive task (the receive task's replies
+/// reach the socket through the send task). When either ends, the other gets a
+/// moment to finish the closing handshake.
+async fn session(socket: WebSocket, hub: Arc<Hub>, shutdown: watch::Receiver<bool>) {
+    let (sink, stream) = socket.split();
+    let (replies, replies_rx) = mpsc::channel(REPLY_QUEUE);
+    // Subscribe before the snapshot is taken, so no event falls between them.
+    let events = hub.subscribe();
+    let mut send_task = tokio::spawn(send_loop(
+        sink,
+        hub.clone(),
+        events,
+        replies_rx,
+        shutdown.clone(),
+    ));
+    let mut receive_task = tokio::spawn(receive_loop(stream, hub, replies));
+    tokio::select! {
+        _ = &mut send_task => {
+            let _ = tokio::time::timeout(CLOSE_GRACE, &mut receive_task).await;
+            receive_task.abort();
+        }
+        _ = &mut receive_task => {
+            let _ = tokio::time::timeout(CLOSE_GRACE, &mut send_task).await;
+            send_task.abort();
+        }
+    }
+    // Holding `shutdown` until here tells the server this session is over.
+    drop(shutdown);
+}
+
+async fn send_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    hub: Arc<Hub>,
+    mut events: broadcast::Receiver<HubEvent>,
+    mut replies: mpsc::Receiver<ServerMessage>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let hello = ServerMessage::Hello {
+        protocol: PROTOCOL_VERSION,
+        hub: hub.info().clone(),
+    };
+    for message in [hello, snapshot(&hub)] {
+        if send(&mut sink, message).await.is_err() {
+            return;
+        }
+    }
+    loop {
+        let message = tokio::select! {
+            () = crate::stopping(&mut shutdown) => {
+                let close = CloseFrame {
+                    code: close_code::AWAY,
+                    reason: "hub shutting down".into(),
+                };
+                let _ = sink.send(Message::Close(Some(close))).await;
+                return;
+            }
+            reply = replies.recv() => match reply {
+                Some(reply) => reply,
+                // The browser has gone or said goodbye; answer its Close.
+                None => {
+                    let _ = sink.close().await;
+                    return;
+                }
+            },
+            event = events.recv() => match event {
+                Ok(event) => event.into(),
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "a browser fell behind; resending the whole picture");
+                    // Skip the backlog too: the snapshot is newer than all of it.
+                    events = events.resubscribe();
+                    snapshot(&hub)
+                }
+                Err(RecvError::Closed) => return,
+            },
+        };
+        if send(&mut sink, message).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn receive_loop(
+    mut stream: SplitStream<WebSocket>,
+    hub: Arc<Hub>,
+    replies: mpsc::Sender<ServerMessage>,
+) {
+    while let Some(frame) = stream.next().await {
+        let reply = match frame {
+            Ok(Message::Text(text)) => answer(&hub, text.as_str()).await,
+            Ok(Message::Binary(_)) => refuse(CommandError::new(
+                ErrorCode::BadFrame,
+                "send JSON text frames",
+            )),
+            Ok(Message::Close(_)) => break,
+            // The WebSocket layer answers pings itself.
+            Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+            Err(error) => {
+                tracing::debug!(%error, "WebSocket read failed");
+                break;
+            }
+        };
+        if replies.send(reply).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// The reply to one text frame. Commands are handled one at a time, so a
+/// browser gets its results in the order it sent them.
+async fn answer(hub: &Hub, frame: &str) -> ServerMessage {
+    let message = match ClientMessage::decode(frame) {
+        Ok(message) => message,
+        Err(error) => return refuse(error),
+    };
+    match message {
+        ClientMessage::Ping { nonce } => ServerMessage::Pong { nonce },
+        ClientMessage::Resync => snapshot(hub),
+        ClientMessage::Command {
+            request_id,
+            device,
+            command,
+        } => {
+            let outcome = match hub.execute(&device, command.clone()).await {
+                Ok(state) => CommandOutcome::Ok { state },
+                Err(error) => {
+                    tracing::info!(%device, ?command, code = ?error.code, %error, "command rejected");
+                    CommandOutcome::Rejected { error }
+                }
+            };
+            ServerMessage::CommandResult {
+                request_id,
+                device,
+                outcome,
+            }
+        }
+    }
+}
+
+fn refuse(error: CommandError) -> ServerMessage {
+    tracing::warn!(code = ?error.code, %error, "refused a WebSocket frame");
+    ServerMessage::from_error(error)
+}
+
+fn snapshot(hub: &Hub) -> ServerMessage {
+    ServerMessage::Snapshot {
+        at: Utc::now(),
+        devices: hub.snapshot(),
+    }
+}
+
+async fn send(
+    sink: &mut SplitSink<WebSocket, Message>,
+    message: ServerMessage,
+) -> Result<(), axum::Error> {
+    sink.send(Message::Text(message.encode().into())).await
+}
