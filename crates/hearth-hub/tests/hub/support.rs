@@ -1,0 +1,230 @@
+//! Starting hubs and talking to them. Every wait is bounded by [`HANG_GUARD`], so
+//! a broken hub fails a test instead of hanging it.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use hearth_core::protocol::DeviceSnapshot;
+use hearth_core::{ClientMessage, ServerMessage};
+use hearth_hub::{Config, Error, Hub, Server, SimulatorConfig};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Only a hang guard: nothing in these tests should take anywhere near this long.
+pub(crate) const HANG_GUARD: Duration = Duration::from_secs(10);
+
+/// Every device the simulated house has, with its room.
+pub(crate) const HOUSE: [(&str, &str); 12] = [
+    ("outdoor-thermometer", "Outdoors"),
+    ("living-room-thermometer", "Living room"),
+    ("bedroom-thermometer", "Bedroom"),
+    ("kitchen-thermometer", "Kitchen"),
+    ("fridge", "Kitchen"),
+    ("living-room-ac", "Living room"),
+    ("bedroom-heater", "Bedroom"),
+    ("living-room-light", "Living room"),
+    ("bedroom-light", "Bedroom"),
+    ("porch-light", "Porch"),
+    ("bedroom-fan", "Bedroom"),
+    ("living-room-occupancy", "Living room"),
+];
+
+pub(crate) async fn guard<T>(what: &str, future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(HANG_GUARD, future)
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+}
+
+pub(crate) fn config(data_dir: &Path, interval: Duration) -> Config {
+    Config {
+        dist: data_dir.join("no-dashboard-here"),
+        data_dir: data_dir.to_owned(),
+        simulator: Some(SimulatorConfig {
+            interval,
+            speed: 1.0,
+            seed: Some(42),
+        }),
+    }
+}
+
+/// A hub serving in the background of the test.
+pub(crate) struct TestHub {
+    pub(crate) addr: SocketAddr,
+    pub(crate) hub: Arc<Hub>,
+    stop: oneshot::Sender<()>,
+    serving: JoinHandle<Result<(), Error>>,
+}
+
+impl TestHub {
+    /// A hub on `data_dir` whose sensors report every 50 ms.
+    pub(crate) async fn start(data_dir: &Path) -> TestHub {
+        TestHub::start_with(config(data_dir, Duration::from_millis(50))).await
+    }
+
+    pub(crate) async fn start_with(config: Config) -> TestHub {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = Server::open(config).expect("the hub opens");
+        let hub = server.hub();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let serving = tokio::spawn(server.serve(listener, async {
+            let _ = stopped.await;
+        }));
+        TestHub {
+            addr,
+            hub,
+            stop,
+            serving,
+        }
+    }
+
+    /// Shuts the hub down the way SIGTERM would, and waits for `serve` to return.
+    pub(crate) async fn shut_down(self) -> Result<(), Error> {
+        let _ = self.stop.send(());
+        guard("serve to return", self.serving)
+            .await
+            .expect("serve did not panic")
+    }
+
+    pub(crate) async fn connect(&self) -> Client {
+        let url = format!("ws://{}/api/ws", self.addr);
+        let (ws, _) = guard(
+            "the WebSocket handshake",
+            tokio_tungstenite::connect_async(url),
+        )
+        .await
+        .expect("the WebSocket opens");
+        Client { ws }
+    }
+
+    /// A client past its `hello`, holding the `snapshot` that follows.
+    pub(crate) async fn connect_past_snapshot(&self) -> (Client, Vec<DeviceSnapshot>) {
+        let mut client = self.connect().await;
+        assert!(matches!(client.next().await, ServerMessage::Hello { .. }));
+        match client.next().await {
+            ServerMessage::Snapshot { devices, .. } => (client, devices),
+            other => panic!("expected a snapshot, got {other:?}"),
+        }
+    }
+
+    /// A plain HTTP/1.1 request; returns the status, the content type and the body.
+    pub(crate) async fn http(&self, method: &str, path: &str) -> (u16, String, String) {
+        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        guard("an HTTP response", stream.read_to_string(&mut response))
+            .await
+            .unwrap();
+        let (head, body) = response
+            .split_once("\r\n\r\n")
+            .expect("a complete response");
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("a status line");
+        let content_type = head
+            .lines()
+            .find_map(|line| {
+                line.to_ascii_lowercase()
+                    .strip_prefix("content-type: ")
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default();
+        (status, content_type, body.to_owned())
+    }
+
+    /// `GET /api/devices`, parsed.
+    pub(crate) async fn devices(&self) -> Vec<DeviceSnapshot> {
+        let (status, _, body) = self.http("GET", "/api/devices").await;
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).expect("a device list")
+    }
+}
+
+pub(crate) fn ids(devices: &[DeviceSnapshot]) -> BTreeSet<&str> {
+    devices.iter().map(|d| d.device.id.as_str()).collect()
+}
+
+pub(crate) fn find<'a>(devices: &'a [DeviceSnapshot], id: &str) -> &'a DeviceSnapshot {
+    devices
+        .iter()
+        .find(|d| d.device.id.as_str() == id)
+        .unwrap_or_else(|| panic!("no {id} in {:?}", ids(devices)))
+}
+
+/// A browser's end of the WebSocket.
+pub(crate) struct Client {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Client {
+    pub(crate) async fn send(&mut self, message: &ClientMessage) {
+        self.send_raw(Message::text(message.encode())).await;
+    }
+
+    pub(crate) async fn send_raw(&mut self, message: Message) {
+        guard("a send", self.ws.send(message))
+            .await
+            .expect("the socket takes the frame");
+    }
+
+    /// The next protocol message, whatever it is.
+    pub(crate) async fn next(&mut self) -> ServerMessage {
+        loop {
+            let frame = guard("a frame from the hub", self.ws.next()).await;
+            match frame {
+                Some(Ok(Message::Text(text))) => {
+                    return ServerMessage::decode(text.as_str())
+                        .expect("the hub speaks the protocol");
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                other => panic!("expected a text frame, got {other:?}"),
+            }
+        }
+    }
+
+    /// Skips the live stream (readings, state changes) until `pick` finds the
+    /// message it is waiting for.
+    pub(crate) async fn next_that<T>(
+        &mut self,
+        mut pick: impl FnMut(ServerMessage) -> Option<T>,
+    ) -> T {
+        loop {
+            if let Some(found) = pick(self.next().await) {
+                return found;
+            }
+        }
+    }
+
+    /// Reads until the hub closes the connection; returns its Close frame.
+    pub(crate) async fn close_frame(&mut self) -> Option<CloseFrame> {
+        loop {
+            match guard("the hub to close", self.ws.next()).await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => continue,
+                other => panic!("expected a Close frame, got {other:?}"),
+            }
+        }
+    }
+}
+
+/// A fresh temporary directory that outlives the hubs started on it.
+pub(crate) fn data_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_owned();
+    (dir, path)
+}
