@@ -12,10 +12,12 @@ pub mod command;
 pub mod device;
 pub mod protocol;
 pub mod reading;
+pub mod sun;
 pub mod units;
 
 pub use command::{Command, CommandError, ErrorCode};
 pub use device::{Capability, Device, DeviceId, DeviceKind, DeviceState, HvacMode};
 pub use protocol::{ClientMessage, PROTOCOL_VERSION, ServerMessage};
 pub use reading::{Metric, Reading, ReadingError};
+pub use sun::{Site, SiteError, SolarPosition, SunDay, SunEvent, Twilight};
 pub use units::{TemperatureUnit, Unit};
