@@ -1,9 +1,12 @@
-//! What the Hearth hub and the dashboard must agree on: the device model and the
-//! wire protocol spoken over the WebSocket and the REST API.
+//! What the Hearth hub and the dashboard must agree on: the device model, the
+//! wire protocol spoken over the WebSocket and the REST API, and the sun's
+//! position and events for a site (which automation rules will trigger on).
 //!
 //! Invariants:
 //! - Pure data and functions. Core knows nothing about Leptos, axum, SQLite or
 //!   the DOM, and performs no I/O.
+//! - No time-zone database: day-based sun functions are generic over
+//!   `chrono::TimeZone`, so the browser's wasm does not carry one.
 //! - Time is always passed in; nothing here reads a clock, so every result is
 //!   deterministic and testable.
 //! - Compiles for `wasm32-unknown-unknown` and native alike.
