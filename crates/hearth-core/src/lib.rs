@@ -15,6 +15,7 @@ pub mod command;
 pub mod device;
 pub mod protocol;
 pub mod reading;
+pub mod rules;
 pub mod sun;
 pub mod units;
 

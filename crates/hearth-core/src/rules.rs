@@ -1,0 +1,136 @@
+//! Automation rules: the document a user writes ("when it gets dark, turn the
+//! porch light on"), its validation, and its pure evaluation. The hub runs
+//! rules against its event stream and clock; the dashboard calls the same
+//! functions to preview them, so both always agree on what a rule will do.
+//!
+//! A [`Rule`] has triggers (any one starts it), conditions (all must hold at
+//! that moment) and actions (run in order). `docs/automations.md` documents
+//! the JSON form, the engine's semantics and the templates.
+
+use chrono::TimeDelta;
+use serde::{Deserialize, Serialize};
+
+mod action;
+mod condition;
+mod trigger;
+
+#[cfg(test)]
+mod tests;
+
+pub use action::Action;
+pub use condition::{Condition, SunBound};
+pub use trigger::{Crossing, StateMatch, Trigger};
+
+/// One automation, as stored by the hub and edited in the dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    /// Stable identifier, unique within a hub (e.g. `porch-light-at-dusk`).
+    pub id: String,
+    pub name: String,
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    /// What happens when a trigger fires while an earlier run is still going
+    /// (waiting out a delay).
+    #[serde(default)]
+    pub mode: Mode,
+    /// How many runs `queued` mode holds, the running one included; ignored
+    /// by the other modes. [`DEFAULT_QUEUE`] when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
+    pub triggers: Vec<Trigger>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+    pub actions: Vec<Action>,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// How many runs `queued` mode holds when the rule names no `max`; Home
+/// Assistant's default.
+pub const DEFAULT_QUEUE: u32 = 10;
+
+/// Re-triggering while running, as Home Assistant defines it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// A trigger that fires during a run is ignored.
+    #[default]
+    Single,
+    /// The running run is cancelled and a new one starts.
+    Restart,
+    /// The new run starts when the earlier ones have finished, up to `max`.
+    Queued,
+}
+
+/// A length of time written the way people write it: `{"minutes": 10}`,
+/// `{"hours": 1, "minutes": 30}`. Parts may be negative (a sun offset of
+/// `{"minutes": -30}` is half an hour before the event); fields that mean a
+/// duration are checked to be positive by validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Span {
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hours: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub minutes: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub seconds: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// Longer than any span a rule has reason to use; validation refuses more,
+/// and the engine clamps to it so arithmetic on instants cannot overflow.
+const LONGEST_SPAN_SECONDS: i64 = 366 * 24 * 3600;
+
+impl Span {
+    pub const fn hours(hours: i64) -> Span {
+        Span {
+            hours,
+            minutes: 0,
+            seconds: 0,
+        }
+    }
+
+    pub const fn minutes(minutes: i64) -> Span {
+        Span {
+            hours: 0,
+            minutes,
+            seconds: 0,
+        }
+    }
+
+    pub const fn seconds(seconds: i64) -> Span {
+        Span {
+            hours: 0,
+            minutes: 0,
+            seconds,
+        }
+    }
+
+    /// The whole span in seconds, or `None` if it does not fit an `i64`.
+    pub fn total_seconds(self) -> Option<i64> {
+        self.hours
+            .checked_mul(3600)?
+            .checked_add(self.minutes.checked_mul(60)?)?
+            .checked_add(self.seconds)
+    }
+
+    /// Whether the span is within a year either way, the most any field accepts.
+    pub fn in_range(self) -> bool {
+        self.total_seconds()
+            .is_some_and(|s| s.abs() <= LONGEST_SPAN_SECONDS)
+    }
+
+    /// The span as a chrono duration, clamped to a year either way.
+    pub fn delta(self) -> TimeDelta {
+        let seconds = self
+            .total_seconds()
+            .unwrap_or(i64::MAX)
+            .clamp(-LONGEST_SPAN_SECONDS, LONGEST_SPAN_SECONDS);
+        TimeDelta::seconds(seconds)
+    }
+}
