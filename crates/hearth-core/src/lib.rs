@@ -1,6 +1,7 @@
 //! What the Hearth hub and the dashboard must agree on: the device model, the
-//! wire protocol spoken over the WebSocket and the REST API, and the sun's
-//! position and events for a site (which automation rules will trigger on).
+//! wire protocol spoken over the WebSocket and the REST API, the sun's position
+//! and events for a site (which automation rules will trigger on), and the
+//! downsampling of history for charts (LTTB and a min/max envelope).
 //!
 //! Invariants:
 //! - Pure data and functions. Core knows nothing about Leptos, axum, SQLite or
@@ -13,6 +14,8 @@
 
 pub mod command;
 pub mod device;
+pub mod downsample;
+pub mod history;
 pub mod protocol;
 pub mod reading;
 pub mod rules;
@@ -21,6 +24,8 @@ pub mod units;
 
 pub use command::{Command, CommandError, ErrorCode};
 pub use device::{Capability, Device, DeviceId, DeviceKind, DeviceState, HvacMode};
+pub use downsample::{Bucket, Point};
+pub use history::{HistoryResponse, Resolution};
 pub use protocol::{ClientMessage, PROTOCOL_VERSION, ServerMessage};
 pub use reading::{Metric, Reading, ReadingError};
 pub use sun::{Site, SiteError, SolarPosition, SunDay, SunEvent, Twilight};
