@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 mod action;
 mod condition;
 mod trigger;
+mod validate;
 
 #[cfg(test)]
 mod tests;
@@ -20,6 +21,7 @@ mod tests;
 pub use action::Action;
 pub use condition::{Condition, SunBound};
 pub use trigger::{Crossing, StateMatch, Trigger};
+pub use validate::{DeviceCatalog, Diagnostic, Severity, validate};
 
 /// One automation, as stored by the hub and edited in the dashboard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

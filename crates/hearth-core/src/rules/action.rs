@@ -42,3 +42,11 @@ pub enum Action {
 fn temperature() -> Metric {
     Metric::Temperature
 }
+
+/// Whether `command` switches a device on or off, the changes `min_cycle` guards.
+pub(super) fn switches(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::TurnOn | Command::TurnOff | Command::Toggle
+    )
+}
