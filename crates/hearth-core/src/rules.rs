@@ -7,21 +7,33 @@
 //! that moment) and actions (run in order). `docs/automations.md` documents
 //! the JSON form, the engine's semantics and the templates.
 
+use std::fmt;
+
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
+use crate::sun::{SunEvent, Twilight};
+
 mod action;
 mod condition;
+mod engine;
+mod schedule;
 mod trigger;
 mod validate;
+mod world;
 
 #[cfg(test)]
 mod tests;
 
-pub use action::Action;
-pub use condition::{Condition, SunBound};
+pub use action::{Action, Step};
+pub use condition::{Condition, ConditionResult, SunBound};
+pub use engine::{
+    Decision, Firing, GRACE, RuleMemory, Run, TriggerMemory, evaluate, next_deadline,
+};
+pub use schedule::{Upcoming, next_firings};
 pub use trigger::{Crossing, StateMatch, Trigger};
 pub use validate::{DeviceCatalog, Diagnostic, Severity, validate};
+pub use world::{Event, World};
 
 /// One automation, as stored by the hub and edited in the dashboard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,5 +146,47 @@ impl Span {
             .unwrap_or(i64::MAX)
             .clamp(-LONGEST_SPAN_SECONDS, LONGEST_SPAN_SECONDS);
         TimeDelta::seconds(seconds)
+    }
+}
+
+/// `10 min`, `1 h 30 min`, `-45 s`; with `{:+}`, positive spans get a `+`.
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let total = self.delta().num_seconds();
+        let sign = if total < 0 {
+            "-"
+        } else if f.sign_plus() {
+            "+"
+        } else {
+            ""
+        };
+        let (hours, minutes, seconds) =
+            (total.abs() / 3600, total.abs() / 60 % 60, total.abs() % 60);
+        let parts: Vec<String> = [(hours, "h"), (minutes, "min"), (seconds, "s")]
+            .into_iter()
+            .filter(|(n, _)| *n != 0)
+            .map(|(n, unit)| format!("{n} {unit}"))
+            .collect();
+        if parts.is_empty() {
+            f.write_str("0 min")
+        } else {
+            write!(f, "{sign}{}", parts.join(" "))
+        }
+    }
+}
+
+/// A sun event in words: `sunset`, `civil dusk`, `solar noon`.
+fn sun_label(event: SunEvent) -> String {
+    let depth = |twilight: Twilight| match twilight {
+        Twilight::Civil => "civil",
+        Twilight::Nautical => "nautical",
+        Twilight::Astronomical => "astronomical",
+    };
+    match event {
+        SunEvent::Sunrise => "sunrise".to_owned(),
+        SunEvent::Sunset => "sunset".to_owned(),
+        SunEvent::SolarNoon => "solar noon".to_owned(),
+        SunEvent::Dawn(twilight) => format!("{} dawn", depth(twilight)),
+        SunEvent::Dusk(twilight) => format!("{} dusk", depth(twilight)),
     }
 }

@@ -1,8 +1,12 @@
 //! Actions: what a rule does when it runs, in order.
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Span;
+use super::engine::Context;
 use crate::command::Command;
 use crate::device::DeviceId;
 use crate::reading::Metric;
@@ -49,4 +53,139 @@ pub(super) fn switches(command: &Command) -> bool {
         command,
         Command::TurnOn | Command::TurnOff | Command::Toggle
     )
+}
+
+/// One thing the runner does at a planned instant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    Command {
+        /// Index into the rule's `actions`.
+        action: usize,
+        at: DateTime<Utc>,
+        device: DeviceId,
+        command: Command,
+    },
+    Notify {
+        action: usize,
+        at: DateTime<Utc>,
+        message: String,
+    },
+    /// An action that will not run, and why (a `min_cycle` guard, a missing
+    /// source reading); kept so the trace shows it.
+    Skipped {
+        action: usize,
+        at: DateTime<Utc>,
+        reason: String,
+    },
+}
+
+impl Step {
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Step::Command { at, .. } | Step::Notify { at, .. } | Step::Skipped { at, .. } => *at,
+        }
+    }
+}
+
+/// Plans a run of `actions` starting at `starts`: each step with the instant
+/// it is due (delays only move later steps), and when the run ends. Values
+/// and guards are worked out now, from the world as it is, with the
+/// switches planned so far recorded in `switched` so a second switch of the
+/// same device in the run is guarded too.
+pub(super) fn plan<Tz: TimeZone>(
+    actions: &[Action],
+    starts: DateTime<Utc>,
+    context: &Context<'_, Tz>,
+    switched: &mut BTreeMap<DeviceId, DateTime<Utc>>,
+) -> (Vec<Step>, DateTime<Utc>) {
+    let world = context.world;
+    let mut at = starts;
+    let mut steps = Vec::new();
+    for (action, step) in actions.iter().enumerate() {
+        let skipped = |reason: String| Step::Skipped { action, at, reason };
+        match step {
+            Action::Delay { wait } => at += wait.delta().max(TimeDelta::zero()),
+            Action::Notify { message } => steps.push(Step::Notify {
+                action,
+                at,
+                message: message.clone(),
+            }),
+            Action::Command {
+                device,
+                command,
+                min_cycle,
+            } => {
+                if switches(command) {
+                    let on = world.state(device).and_then(|state| state.on);
+                    let target = match command {
+                        Command::TurnOff => false,
+                        Command::Toggle => !on.unwrap_or(false),
+                        _ => true,
+                    };
+                    // Re-sending the state a device is already in is no switch.
+                    if on != Some(target) {
+                        let last = world
+                            .switched
+                            .get(device)
+                            .max(switched.get(device))
+                            .copied();
+                        if let (Some(min_cycle), Some(last)) = (min_cycle, last) {
+                            let free = last + min_cycle.delta();
+                            if at < free {
+                                steps.push(skipped(format!(
+                                    "{device} switched at {last}; min_cycle {min_cycle} holds it until {free}"
+                                )));
+                                continue;
+                            }
+                        }
+                        switched.insert(device.clone(), at);
+                    }
+                }
+                steps.push(Step::Command {
+                    action,
+                    at,
+                    device: device.clone(),
+                    command: command.clone(),
+                });
+            }
+            Action::TrackSetpoint {
+                device,
+                source,
+                metric,
+                offset,
+                min,
+                max,
+            } => {
+                let Some(value) = world.value(source, *metric) else {
+                    steps.push(skipped(format!(
+                        "no {} reading from {source} yet",
+                        metric.label().to_lowercase()
+                    )));
+                    continue;
+                };
+                // `max(min).min(max)` rather than `clamp`, which panics on an
+                // inverted range that validation would have refused anyway.
+                let mut target = (value + offset).max(*min).min(*max);
+                let range = context
+                    .world
+                    .devices
+                    .get(device)
+                    .and_then(|s| s.device.setpoint_range());
+                if let Some((low, high, step)) = range {
+                    if step > 0.0 {
+                        target = (target / step).round() * step;
+                    }
+                    target = target.max(low).min(high);
+                }
+                steps.push(Step::Command {
+                    action,
+                    at,
+                    device: device.clone(),
+                    command: Command::SetSetpoint { value: target },
+                });
+            }
+        }
+    }
+    (steps, at)
 }

@@ -1,14 +1,15 @@
 //! Conditions: what must hold at the moment a trigger fires for the rule to
 //! run. They read the clock, the sun and the devices' latest values.
 
-use chrono::{NaiveTime, Weekday};
+use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
-use super::Span;
+use super::engine::Context;
 use super::trigger::StateMatch;
-use crate::device::DeviceId;
+use super::{Span, sun_label};
+use crate::device::{DeviceId, DeviceState};
 use crate::reading::Metric;
-use crate::sun::SunEvent;
+use crate::sun::{self, SunEvent};
 
 /// A test of the world at one instant. In JSON, the kind is under `"type"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,4 +80,174 @@ pub struct SunBound {
     pub event: SunEvent,
     #[serde(default)]
     pub offset: Span,
+}
+
+/// One condition's result in a trace: where it is in the document, whether it
+/// held, and what it saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConditionResult {
+    /// `conditions[0]`, `conditions[1].conditions[0]`, ...
+    pub path: String,
+    pub passed: bool,
+    pub why: String,
+}
+
+/// Evaluates `condition` at `path`, appending its result (before those of
+/// the conditions inside it) to `trace`. Groups evaluate every member rather
+/// than stopping early, so the trace explains all of them.
+pub(super) fn check<Tz: TimeZone>(
+    condition: &Condition,
+    path: String,
+    context: &Context<'_, Tz>,
+    trace: &mut Vec<ConditionResult>,
+) -> bool {
+    let slot = trace.len();
+    trace.push(ConditionResult {
+        path: path.clone(),
+        passed: false,
+        why: String::new(),
+    });
+    let (passed, why) = match condition {
+        Condition::And { conditions } | Condition::Or { conditions } => {
+            let held = conditions
+                .iter()
+                .enumerate()
+                .filter(|(i, inner)| {
+                    check(inner, format!("{path}.conditions[{i}]"), context, trace)
+                })
+                .count();
+            let passed = match condition {
+                Condition::And { .. } => held == conditions.len(),
+                _ => held > 0,
+            };
+            (passed, format!("{held} of {} hold", conditions.len()))
+        }
+        Condition::Not { condition } => {
+            let inner = check(condition, format!("{path}.condition"), context, trace);
+            let why = if inner {
+                "the condition inside holds"
+            } else {
+                "the condition inside does not hold"
+            };
+            (!inner, why.to_owned())
+        }
+        Condition::Time { after, before } => {
+            let local = context.local().time();
+            (
+                in_window(local, *after, *before),
+                format!("the local time is {}", local.format("%H:%M:%S")),
+            )
+        }
+        Condition::Weekday { weekdays } => {
+            let today = context.local().weekday();
+            (weekdays.contains(&today), format!("today is {today}"))
+        }
+        Condition::Sun { after, before } => sun_window(context, after.as_ref(), before.as_ref()),
+        Condition::Elevation { above, below } => {
+            let elevation = sun::position(context.site, context.now).elevation;
+            (
+                above.is_none_or(|above| elevation > above)
+                    && below.is_none_or(|below| elevation < below),
+                format!("the sun is at {elevation:.1}°"),
+            )
+        }
+        Condition::Numeric {
+            device,
+            metric,
+            above,
+            below,
+        } => match context.world.value(device, *metric) {
+            Some(value) => (
+                above.is_none_or(|above| value > above) && below.is_none_or(|below| value < below),
+                format!("{device} {} is {value}", metric.label().to_lowercase()),
+            ),
+            None => (
+                false,
+                format!(
+                    "no {} reading from {device} yet",
+                    metric.label().to_lowercase()
+                ),
+            ),
+        },
+        Condition::State { device, is } => match context.world.state(device) {
+            Some(state) => (
+                is.matches(state),
+                format!("{device} is {}", describe(state)),
+            ),
+            None => (false, format!("the state of {device} is unknown")),
+        },
+    };
+    trace[slot].passed = passed;
+    trace[slot].why = why;
+    passed
+}
+
+/// Whether `time` is in `[after, before)`, a window that crosses midnight
+/// when `after` is later than `before`.
+fn in_window(time: NaiveTime, after: Option<NaiveTime>, before: Option<NaiveTime>) -> bool {
+    match (after, before) {
+        (Some(after), Some(before)) if after <= before => after <= time && time < before,
+        (Some(after), Some(before)) => time >= after || time < before,
+        (Some(after), None) => time >= after,
+        (None, Some(before)) => time < before,
+        (None, None) => true,
+    }
+}
+
+/// The sun condition: today's bounds, and whether now falls between them
+/// (across midnight when `after` comes later in the day than `before`).
+fn sun_window<Tz: TimeZone>(
+    context: &Context<'_, Tz>,
+    after: Option<&SunBound>,
+    before: Option<&SunBound>,
+) -> (bool, String) {
+    let today = context.local().date_naive();
+    let mut bounds = Vec::new();
+    for bound in [after, before] {
+        bounds.push(match bound {
+            None => None,
+            Some(bound) => match sun::event_on(context.site, context.tz, today, bound.event) {
+                Some(at) => Some(at + bound.offset.delta()),
+                None => {
+                    return (false, format!("no {} here today", sun_label(bound.event)));
+                }
+            },
+        });
+    }
+    let now = context.now;
+    let passed = match (bounds[0], bounds[1]) {
+        (Some(after), Some(before)) if after <= before => after <= now && now < before,
+        (Some(after), Some(before)) => now >= after || now < before,
+        (Some(after), None) => now >= after,
+        (None, Some(before)) => now < before,
+        (None, None) => true,
+    };
+    let show = |at: Option<DateTime<Utc>>| {
+        at.map(|at| {
+            at.with_timezone(context.tz)
+                .naive_local()
+                .format("%H:%M")
+                .to_string()
+        })
+    };
+    let why = match (show(bounds[0]), show(bounds[1])) {
+        (Some(a), Some(b)) => format!("the window today is {a} to {b}"),
+        (Some(a), None) => format!("today's bound is after {a}"),
+        (None, Some(b)) => format!("today's bound is before {b}"),
+        (None, None) => "no bounds".to_owned(),
+    };
+    (passed, why)
+}
+
+/// A device state in words, for traces.
+fn describe(state: &DeviceState) -> String {
+    let on = match state.on {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => "of unknown power",
+    };
+    match state.mode {
+        Some(mode) => format!("{on}, in {} mode", mode.label().to_lowercase()),
+        None => on.to_owned(),
+    }
 }

@@ -443,3 +443,5 @@ fn validation_reports_every_problem_with_its_path() {
 fn time(hour: u32, minute: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(hour, minute, 0).unwrap()
 }
+
+mod engine;

@@ -92,6 +92,13 @@ pub enum Crossing {
 }
 
 impl Crossing {
+    pub fn label(self) -> &'static str {
+        match self {
+            Crossing::Above => "above",
+            Crossing::Below => "below",
+        }
+    }
+
     /// Whether `value` is past `threshold` in this direction.
     pub fn past(self, value: f64, threshold: f64) -> bool {
         match self {
