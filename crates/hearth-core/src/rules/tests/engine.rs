@@ -9,6 +9,8 @@ use super::*;
 use crate::device::DeviceState;
 use crate::protocol::DeviceSnapshot;
 use crate::reading::Reading;
+use crate::rules::condition;
+use crate::rules::engine::Context;
 use crate::sun::{self, Site, Twilight};
 
 fn london() -> Site {
@@ -124,7 +126,12 @@ fn summary(decision: &Decision) -> String {
                     what + &when
                 })
                 .collect();
-            format!("fired {}: {}", firing.trigger, steps.join("; "))
+            let cancels = if firing.cancels.is_empty() {
+                String::new()
+            } else {
+                format!(" (cancels {:?})", firing.cancels)
+            };
+            format!("fired {}: {}{cancels}", firing.trigger, steps.join("; "))
         }
         Decision::Rejected { trigger, .. } => format!("rejected {trigger}"),
         Decision::Skipped { trigger, .. } => format!("busy {trigger}"),
@@ -453,6 +460,491 @@ fn unavailable_trigger_fires_once_per_silence() {
                 Input::Tick,
                 &["fired 0: notify Fridge is silent"],
             ),
+        ],
+    );
+}
+
+/// The house with a few things known: the living room at 25 °C, the AC on
+/// and cooling.
+fn lived_in() -> World {
+    let mut world = world();
+    world.apply(
+        &Event::Reading {
+            reading: Reading::new(
+                id("living-room-thermometer"),
+                Metric::Temperature,
+                25.0,
+                noon(),
+            ),
+        },
+        noon(),
+    );
+    let ac = world.devices.get_mut(&id("living-room-ac")).unwrap();
+    ac.state.on = Some(true);
+    ac.state.mode = Some(HvacMode::Cool);
+    world
+}
+
+#[test]
+fn conditions_table() {
+    let utc = |text: &str| text.parse::<DateTime<Utc>>().unwrap();
+    let evening = utc("2026-06-12T22:30:00Z"); // 23:30 on Friday in London
+    let after_midnight = utc("2026-06-12T23:30:00Z"); // 00:30 on Saturday
+    let before_sunrise = utc("2026-06-13T03:00:00Z"); // sunrise is 03:43
+    let sun = |event| SunBound {
+        event,
+        offset: Span::default(),
+    };
+    let window = |after: Option<(u32, u32)>, before: Option<(u32, u32)>| Condition::Time {
+        after: after.map(|(h, m)| time(h, m)),
+        before: before.map(|(h, m)| time(h, m)),
+    };
+    let numeric = |device: &str, above, below| Condition::Numeric {
+        device: id(device),
+        metric: Metric::Temperature,
+        above,
+        below,
+    };
+    let ac = |is| Condition::State {
+        device: id("living-room-ac"),
+        is,
+    };
+    let yes = || window(Some((12, 0)), Some((14, 0)));
+    let no = || window(Some((14, 0)), None);
+    let night = || Condition::Sun {
+        after: Some(sun(SunEvent::Sunset)),
+        before: Some(sun(SunEvent::Sunrise)),
+    };
+    let table: Vec<(Condition, DateTime<Utc>, bool)> = vec![
+        (yes(), noon(), true),
+        (no(), noon(), false),
+        (window(None, Some((13, 0))), noon(), false),
+        (window(Some((22, 0)), Some((6, 0))), noon(), false),
+        (window(Some((22, 0)), Some((6, 0))), evening, true),
+        (window(Some((22, 0)), Some((6, 0))), before_sunrise, true),
+        (
+            Condition::Weekday {
+                weekdays: vec![chrono::Weekday::Fri],
+            },
+            noon(),
+            true,
+        ),
+        (
+            Condition::Weekday {
+                weekdays: vec![chrono::Weekday::Fri],
+            },
+            after_midnight,
+            false,
+        ),
+        (
+            Condition::Weekday {
+                weekdays: vec![chrono::Weekday::Sat],
+            },
+            after_midnight,
+            true,
+        ),
+        (night(), noon(), false),
+        (night(), evening, true),
+        (night(), before_sunrise, true),
+        (
+            Condition::Sun {
+                after: None,
+                before: Some(SunBound {
+                    event: SunEvent::Sunset,
+                    offset: Span::minutes(-30),
+                }),
+            },
+            noon(),
+            true,
+        ),
+        (
+            Condition::Sun {
+                after: Some(sun(SunEvent::Dusk(Twilight::Nautical))),
+                before: None,
+            },
+            evening,
+            true,
+        ),
+        (
+            Condition::Elevation {
+                above: Some(50.0),
+                below: None,
+            },
+            noon(),
+            true,
+        ),
+        (
+            Condition::Elevation {
+                above: None,
+                below: Some(0.0),
+            },
+            noon(),
+            false,
+        ),
+        (
+            numeric("living-room-thermometer", Some(24.0), Some(26.0)),
+            noon(),
+            true,
+        ),
+        (
+            numeric("living-room-thermometer", Some(25.0), None),
+            noon(),
+            false,
+        ),
+        (
+            numeric("kitchen-thermometer", None, Some(40.0)),
+            noon(),
+            false,
+        ),
+        (ac(StateMatch::On(true)), noon(), true),
+        (ac(StateMatch::Mode(HvacMode::Heat)), noon(), false),
+        (
+            Condition::And {
+                conditions: vec![yes(), no()],
+            },
+            noon(),
+            false,
+        ),
+        (
+            Condition::Or {
+                conditions: vec![yes(), no()],
+            },
+            noon(),
+            true,
+        ),
+        (
+            Condition::Not {
+                condition: Box::new(no()),
+            },
+            noon(),
+            true,
+        ),
+    ];
+    let world = lived_in();
+    for (condition, now, want) in table {
+        let context = Context {
+            world: &world,
+            site: &london(),
+            tz: &London,
+            now,
+        };
+        let mut trace = Vec::new();
+        let got = condition::check(&condition, "c".into(), &context, &mut trace);
+        assert_eq!(got, want, "{condition:?} at {now}: {trace:#?}");
+    }
+}
+
+#[test]
+fn a_rejected_firing_traces_every_condition_with_its_path() {
+    let mut harness = Harness::new(
+        rule(
+            vec![Trigger::Every {
+                every: Span::minutes(15),
+                from: None,
+            }],
+            vec![Condition::Or {
+                conditions: vec![
+                    Condition::State {
+                        device: id("living-room-ac"),
+                        is: StateMatch::On(false),
+                    },
+                    Condition::Not {
+                        condition: Box::new(Condition::Weekday {
+                            weekdays: vec![chrono::Weekday::Fri],
+                        }),
+                    },
+                ],
+            }],
+            vec![turn_on("porch-light")],
+        ),
+        lived_in(),
+    );
+    harness.feed(minutes(0), &Input::Tick);
+    let decisions = harness.feed(minutes(15), &Input::Tick);
+    let [Decision::Rejected { trace, .. }] = decisions.as_slice() else {
+        panic!("{decisions:#?}");
+    };
+    let got: Vec<(&str, bool, &str)> = trace
+        .iter()
+        .map(|r| (r.path.as_str(), r.passed, r.why.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("conditions[0]", false, "0 of 2 hold"),
+            (
+                "conditions[0].conditions[0]",
+                false,
+                "living-room-ac is on, in cool mode"
+            ),
+            (
+                "conditions[0].conditions[1]",
+                false,
+                "the condition inside holds"
+            ),
+            (
+                "conditions[0].conditions[1].condition",
+                true,
+                "today is Fri"
+            ),
+        ]
+    );
+}
+
+/// Fires by schedule every 15 minutes (13:15 London time is `minutes(15)`).
+fn every_quarter(actions: Vec<Action>) -> Rule {
+    rule(
+        vec![Trigger::Every {
+            every: Span::minutes(15),
+            from: None,
+        }],
+        vec![],
+        actions,
+    )
+}
+
+#[test]
+fn track_setpoint_follows_the_source_clamped_and_rounded_to_the_step() {
+    let track = Action::TrackSetpoint {
+        device: id("living-room-ac"),
+        source: id("outdoor-thermometer"),
+        metric: Metric::Temperature,
+        offset: -6.0,
+        min: 24.0,
+        max: 28.0,
+    };
+    let table: [(Option<f64>, &str); 5] = [
+        (
+            Some(31.3),
+            "fired 0: living-room-ac SetSetpoint { value: 25.5 }",
+        ),
+        (
+            Some(31.2),
+            "fired 0: living-room-ac SetSetpoint { value: 25.0 }",
+        ),
+        (
+            Some(40.0),
+            "fired 0: living-room-ac SetSetpoint { value: 28.0 }",
+        ),
+        (
+            Some(12.0),
+            "fired 0: living-room-ac SetSetpoint { value: 24.0 }",
+        ),
+        (None, "fired 0: skip 0"),
+    ];
+    for (outdoor, want) in table {
+        let mut harness = Harness::new(every_quarter(vec![track.clone()]), world());
+        let mut steps = vec![(minutes(0), Input::Tick, NOTHING)];
+        if let Some(value) = outdoor {
+            steps.push((
+                minutes(1),
+                Input::Reading("outdoor-thermometer", Metric::Temperature, value),
+                NOTHING,
+            ));
+        }
+        let fired = [want];
+        steps.push((minutes(15), Input::Tick, &fired));
+        check_script(&mut harness, &steps);
+    }
+}
+
+#[test]
+fn delays_move_later_steps_and_notify_is_a_step() {
+    script(
+        every_quarter(vec![
+            turn_on("porch-light"),
+            Action::Delay {
+                wait: Span::minutes(5),
+            },
+            Action::Notify {
+                message: "Porch light on for 5 min".into(),
+            },
+            Action::Command {
+                device: id("porch-light"),
+                command: Command::TurnOff,
+                min_cycle: None,
+            },
+        ]),
+        &[
+            (minutes(0), Input::Tick, NOTHING),
+            (
+                minutes(15),
+                Input::Tick,
+                &[
+                    "fired 0: porch-light TurnOn; notify Porch light on for 5 min +5 min; porch-light TurnOff +5 min",
+                ],
+            ),
+        ],
+    );
+}
+
+/// Notifies, waits ten minutes, notifies again; fired every five minutes.
+fn slow(mode: Mode, max: Option<u32>) -> Rule {
+    Rule {
+        mode,
+        max,
+        ..rule(
+            vec![Trigger::Every {
+                every: Span::minutes(5),
+                from: None,
+            }],
+            vec![],
+            vec![
+                Action::Notify {
+                    message: "a".into(),
+                },
+                Action::Delay {
+                    wait: Span::minutes(10),
+                },
+                Action::Notify {
+                    message: "b".into(),
+                },
+            ],
+        )
+    }
+}
+
+#[test]
+fn modes_decide_what_a_firing_during_a_run_does() {
+    let now = "fired 0: notify a; notify b +10 min";
+    script(
+        slow(Mode::Single, None),
+        &[
+            (minutes(0), Input::Tick, NOTHING),
+            (minutes(5), Input::Tick, &[now]),
+            (minutes(10), Input::Tick, &["busy 0"]),
+            (minutes(15), Input::Tick, &[now]),
+        ],
+    );
+    script(
+        slow(Mode::Restart, None),
+        &[
+            (minutes(0), Input::Tick, NOTHING),
+            (minutes(5), Input::Tick, &[now]),
+            (minutes(10), Input::Tick, &[&format!("{now} (cancels [0])")]),
+            (minutes(15), Input::Tick, &[&format!("{now} (cancels [1])")]),
+        ],
+    );
+    script(
+        slow(Mode::Queued, Some(2)),
+        &[
+            (minutes(0), Input::Tick, NOTHING),
+            (minutes(5), Input::Tick, &[now]),
+            // Starts when the first run ends, at 15.
+            (
+                minutes(10),
+                Input::Tick,
+                &["fired 0: notify a +5 min; notify b +15 min"],
+            ),
+            // The first run is over; this one starts after the second, at 25.
+            (
+                minutes(15),
+                Input::Tick,
+                &["fired 0: notify a +10 min; notify b +20 min"],
+            ),
+            (minutes(20), Input::Tick, &["busy 0"]),
+        ],
+    );
+}
+
+#[test]
+fn min_cycle_blocks_a_switch_within_the_minimum() {
+    let guarded = rule(
+        vec![hot("living-room-thermometer", 26.0, 2.0, None)],
+        vec![],
+        vec![Action::Command {
+            device: id("living-room-ac"),
+            command: Command::TurnOn,
+            min_cycle: Some(Span::minutes(10)),
+        }],
+    );
+    script(
+        guarded,
+        &[
+            // Someone switched the AC off at minute 0.
+            (minutes(-20), Input::Switch("living-room-ac", true), NOTHING),
+            (minutes(0), Input::Switch("living-room-ac", false), NOTHING),
+            (minutes(1), temperature(25.0), NOTHING),
+            (minutes(5), temperature(27.0), &["fired 0: skip 0"]),
+            (minutes(8), temperature(23.0), NOTHING),
+            (minutes(12), temperature(27.0), AC_ON),
+            // The rule's own switch at 12 counts too (the AC has not reported
+            // back, so it still looks off).
+            (minutes(14), temperature(23.0), NOTHING),
+            (minutes(16), temperature(27.0), &["fired 0: skip 0"]),
+            (minutes(20), temperature(23.0), NOTHING),
+            (minutes(22), temperature(27.0), AC_ON),
+        ],
+    );
+}
+
+#[test]
+fn a_hold_survives_a_restart_and_fires_exactly_once() {
+    let mut before = Harness::new(ac_on_when_hot(), world());
+    check_script(
+        &mut before,
+        &[
+            (minutes(0), temperature(25.0), NOTHING),
+            (minutes(1), temperature(27.0), NOTHING),
+            (minutes(5), Input::Tick, NOTHING),
+        ],
+    );
+    assert_eq!(
+        next_deadline(&before.rule, &before.memory, &before.world),
+        Some(minutes(11))
+    );
+    // The hub stops at minute 5 and comes back at 30, past the deadline, with
+    // the room still hot: one firing, on the first tick.
+    let saved = serde_json::to_string(&before.memory).unwrap();
+    let restored = || Harness {
+        rule: ac_on_when_hot(),
+        memory: serde_json::from_str(&saved).unwrap(),
+        world: before.world.clone(),
+    };
+    check_script(
+        &mut restored(),
+        &[
+            (minutes(30), Input::Tick, AC_ON),
+            (minutes(31), Input::Tick, NOTHING),
+            (minutes(32), temperature(27.5), NOTHING),
+        ],
+    );
+    // Back with the room cooled meanwhile: the first reading cancels the hold.
+    check_script(
+        &mut restored(),
+        &[
+            (minutes(30), temperature(25.5), NOTHING),
+            (minutes(31), Input::Tick, NOTHING),
+        ],
+    );
+}
+
+#[test]
+fn a_disabled_rule_decides_nothing_and_does_not_catch_up() {
+    let friday = porch_on(Trigger::Time {
+        at: time(23, 0),
+        weekdays: vec![],
+    });
+    let mut harness = Harness::new(
+        Rule {
+            enabled: false,
+            ..friday.clone()
+        },
+        world(),
+    );
+    check_script(
+        &mut harness,
+        &[
+            (minutes(590), Input::Tick, NOTHING),
+            (minutes(600), Input::Tick, NOTHING),
+        ],
+    );
+    harness.rule = friday;
+    check_script(
+        &mut harness,
+        &[
+            (minutes(605), Input::Tick, NOTHING),
+            (minutes(600 + 1440), Input::Tick, PORCH_ON),
         ],
     );
 }
