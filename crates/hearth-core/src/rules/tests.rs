@@ -445,3 +445,4 @@ fn time(hour: u32, minute: u32) -> NaiveTime {
 }
 
 mod engine;
+mod schedule;
