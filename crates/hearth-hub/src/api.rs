@@ -1,6 +1,11 @@
 //! The REST API: the device list (for pages and scripts that hold no WebSocket),
-//! a health check for scripts and probes, and JSON errors for everything else
-//! under `/api`, so a mistyped endpoint never comes back as the dashboard's HTML.
+//! a health check for scripts and probes, history for charts and CSV export, and
+//! JSON errors for everything else under `/api`, so a mistyped endpoint never
+//! comes back as the dashboard's HTML.
+
+mod export;
+mod history;
+mod range;
 
 use axum::Json;
 use axum::extract::State;
@@ -11,6 +16,9 @@ use hearth_core::protocol::DeviceSnapshot;
 use serde::Serialize;
 
 use crate::AppState;
+
+pub(crate) use export::export;
+pub(crate) use history::history;
 
 /// `GET /api/devices`: every device, as in a WebSocket `snapshot`.
 pub(crate) async fn devices(State(state): State<AppState>) -> Json<Vec<DeviceSnapshot>> {
@@ -55,6 +63,12 @@ pub(crate) enum ApiError {
     NotFound { method: Method, path: String },
     #[error("{path} does not accept {method}")]
     MethodNotAllowed { method: Method, path: String },
+    /// The request's parameters; the message lists every problem found.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A fault of the hub's own; the message is for the log only.
+    #[error("{0}")]
+    Internal(String),
 }
 
 #[derive(Debug, Serialize)]
@@ -70,15 +84,23 @@ impl IntoResponse for ApiError {
             ApiError::MethodNotAllowed { .. } => {
                 (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
             }
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
-        // Both are the client's mistake, so they are logged quietly; a fault of
-        // the hub's own would be logged as an error with its cause, and the client
-        // told only that something went wrong.
-        tracing::debug!(%status, error = %self, "API request refused");
-        let body = ErrorBody {
-            code,
-            message: self.to_string(),
+        // The client's mistakes are logged quietly; a fault of the hub's own is
+        // logged as an error with its cause, and the client told only that
+        // something went wrong.
+        let message = match &self {
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "API request failed");
+                "the hub could not answer; its log has the cause".to_owned()
+            }
+            _ => {
+                tracing::info!(%status, error = %self, "API request refused");
+                self.to_string()
+            }
         };
+        let body = ErrorBody { code, message };
         (status, Json(body)).into_response()
     }
 }

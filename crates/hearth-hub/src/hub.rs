@@ -3,7 +3,7 @@
 //! routing of each command to the adapter that owns the device.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -15,7 +15,7 @@ use hearth_core::{
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::adapter::AdapterCommand;
-use crate::store::{Restored, StoreError, StoreHandle, Write};
+use crate::store::{Committed, History, Restored, Retention, StoreError, StoreHandle, Write};
 
 /// How many events a slow subscriber may fall behind before it is told it lagged
 /// (and resynchronises from a snapshot).
@@ -43,9 +43,9 @@ impl From<HubEvent> for ServerMessage {
     }
 }
 
-/// Why a reading was not accepted.
+/// Why a reading was not accepted, or not persisted.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum IngestError {
+pub enum IngestError {
     #[error("reading from unknown device {0}")]
     UnknownDevice(DeviceId),
     #[error("invalid reading from {device}: {source}")]
@@ -53,6 +53,10 @@ pub(crate) enum IngestError {
         device: DeviceId,
         source: ReadingError,
     },
+    /// The reading was taken into the live picture but could not be queued for
+    /// the store (which has been closed).
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 #[derive(Debug)]
@@ -102,6 +106,7 @@ pub struct Hub {
     /// What the store remembered, per device, until the device is registered.
     saved: Mutex<HashMap<DeviceId, Saved>>,
     store: StoreHandle,
+    retention: Retention,
     command_timeout: Duration,
 }
 
@@ -112,7 +117,12 @@ struct Saved {
 }
 
 impl Hub {
-    pub(crate) fn new(store: StoreHandle, restored: Restored, command_timeout: Duration) -> Hub {
+    pub(crate) fn new(
+        store: StoreHandle,
+        retention: Retention,
+        restored: Restored,
+        command_timeout: Duration,
+    ) -> Hub {
         let mut saved: HashMap<DeviceId, Saved> = HashMap::new();
         for (id, state) in restored.states {
             saved.entry(id).or_default().state = Some(state);
@@ -134,6 +144,7 @@ impl Hub {
             events: broadcast::channel(EVENT_BUFFER).0,
             saved: Mutex::new(saved),
             store,
+            retention,
             command_timeout,
         }
     }
@@ -193,9 +204,30 @@ impl Hub {
         snapshot
     }
 
+    /// The device registered as `id`.
+    pub(crate) fn device(&self, id: &DeviceId) -> Option<Device> {
+        self.registry().get(id).map(|entry| entry.device.clone())
+    }
+
+    /// Reads stored history; blocking, so call it from a blocking thread.
+    pub(crate) fn history(&self) -> Arc<dyn History> {
+        self.store.history()
+    }
+
+    pub(crate) fn retention(&self) -> Retention {
+        self.retention
+    }
+
+    /// Queues a retention sweep of the store as of `now`.
+    pub(crate) async fn prune_store(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.store.prune(now).await
+    }
+
     /// Accepts a reading from an adapter: validated against the device that
-    /// claims it, persisted, remembered as the latest, and published.
-    pub(crate) async fn ingest_reading(&self, reading: Reading) -> Result<(), IngestError> {
+    /// claims it, queued for the store, remembered as the latest, and published.
+    /// Await the returned [`Committed`] before acknowledging the reading to
+    /// whoever sent it; an adapter that acknowledges nothing may drop it.
+    pub async fn ingest_reading(&self, reading: Reading) -> Result<Committed, IngestError> {
         let checked = match self.registry().get(&reading.device) {
             None => Err(IngestError::UnknownDevice(reading.device.clone())),
             Some(entry) => reading
@@ -209,13 +241,15 @@ impl Hub {
             tracing::warn!(%error, "rejected a reading");
             return Err(error);
         }
-        self.persist(Write::Reading(reading.clone())).await;
+        let queued = self.store.write(Write::Reading(reading.clone())).await;
+        // The in-memory picture and the live stream go ahead even if the store
+        // has been closed at shutdown.
         if let Some(entry) = self.registry().get_mut(&reading.device) {
             entry.remember(reading.clone());
         }
         // Nobody listening is fine: events are not queued for future subscribers.
         let _ = self.events.send(HubEvent::Reading(reading));
-        Ok(())
+        Ok(queued?)
     }
 
     /// Records a device's new state (as its adapter reports it), persists it so
@@ -305,6 +339,7 @@ impl Hub {
     async fn persist(&self, write: Write) {
         // The in-memory picture stays right even if the disk does not; the store
         // only ever fails here once it has been closed at shutdown.
+        // Nobody waits for a state to be committed: the device itself holds it.
         if let Err(error) = self.store.write(write).await {
             tracing::warn!(%error, "not persisted");
         }
@@ -332,7 +367,7 @@ fn unknown_device(id: &DeviceId) -> CommandError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::{NoHistory, Store};
     use hearth_core::Capability;
 
     /// Keeps nothing; these tests are about the hub, not the disk.
@@ -346,11 +381,28 @@ mod tests {
         fn write(&mut self, _: &[Write]) -> Result<(), StoreError> {
             Ok(())
         }
+
+        fn prune(&mut self, _: DateTime<Utc>) -> Result<usize, StoreError> {
+            Ok(0)
+        }
+
+        fn oldest(&mut self) -> Result<Option<DateTime<Utc>>, StoreError> {
+            Ok(None)
+        }
+
+        fn history(&self) -> Arc<dyn History> {
+            Arc::new(NoHistory)
+        }
     }
 
     fn hub(restored: Restored) -> Hub {
         let store = StoreHandle::spawn(NullStore).unwrap();
-        Hub::new(store, restored, Duration::from_millis(200))
+        Hub::new(
+            store,
+            Retention::default(),
+            restored,
+            Duration::from_millis(200),
+        )
     }
 
     fn device(id: &str, adapter: &str, capabilities: Vec<Capability>) -> Device {

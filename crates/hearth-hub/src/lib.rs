@@ -29,10 +29,10 @@ use axum::routing::{any, get};
 use tokio::sync::watch;
 use tower_http::trace::TraceLayer;
 
-pub use hub::{Hub, HubEvent};
+pub use hub::{Hub, HubEvent, IngestError};
 pub use server::{Config, Error, Server};
 pub use simulator::{MAX_SPEED, SimulatorConfig};
-pub use store::StoreError;
+pub use store::{Committed, Retention, StoreError};
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -61,6 +61,8 @@ pub fn app(hub: Arc<Hub>, dist: impl Into<PathBuf>, shutdown: watch::Receiver<bo
     Router::new()
         .route("/api/devices", get(api::devices))
         .route("/api/health", get(api::health))
+        .route("/api/history", get(api::history))
+        .route("/api/export.csv", get(api::export))
         .route("/api/ws", get(ws::upgrade))
         .route("/api", any(api::not_found))
         .route("/api/{*rest}", any(api::not_found))

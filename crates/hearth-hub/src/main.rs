@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use chrono::TimeDelta;
 use clap::Parser;
-use hearth_hub::{Config, MAX_SPEED, Server, SimulatorConfig};
+use hearth_hub::{Config, MAX_SPEED, Retention, Server, SimulatorConfig};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -37,6 +38,25 @@ struct Args {
     /// Seed for the simulated weather and household; random if not given.
     #[arg(long, value_name = "SEED")]
     sim_seed: Option<u64>,
+    /// Before starting, write this many days of simulated 1-minute history
+    /// (skipped where the database already has history).
+    #[arg(long, value_name = "DAYS", default_value_t = 0)]
+    backfill: u32,
+    /// How long raw readings are kept.
+    #[arg(long, value_name = "DAYS", default_value_t = 30, value_parser = parse_days)]
+    raw_retention_days: u32,
+    /// How long 1-minute rollups are kept; 1-hour rollups are kept forever.
+    #[arg(long, value_name = "DAYS", default_value_t = 365, value_parser = parse_days)]
+    minute_retention_days: u32,
+}
+
+fn parse_days(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(days) if days > 100 * 365 => Err("must be at most 36500".into()),
+        Ok(days) => Ok(days),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 fn parse_interval(text: &str) -> Result<u64, String> {
@@ -74,7 +94,12 @@ async fn main() -> anyhow::Result<()> {
             interval: Duration::from_millis(args.sim_interval_ms),
             speed: args.sim_speed,
             seed: args.sim_seed,
+            backfill_days: args.backfill,
         }),
+        retention: Retention {
+            raw: TimeDelta::days(i64::from(args.raw_retention_days)),
+            minute: TimeDelta::days(i64::from(args.minute_retention_days)),
+        },
     };
     let server = Server::open(config).context("cannot start the hub")?;
     let listener = TcpListener::bind(&args.listen)

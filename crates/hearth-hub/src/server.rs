@@ -6,13 +6,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::Utc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::hub::Hub;
 use crate::simulator::{Simulator, SimulatorConfig};
 use crate::store::sqlite::SqliteStore;
-use crate::store::{Store, StoreError, StoreHandle};
+use crate::store::{Retention, Store, StoreError, StoreHandle};
 
 /// How long a device's adapter has to answer a command before the browser is
 /// told the device is unavailable.
@@ -20,6 +21,10 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long shutdown waits for WebSocket sessions to finish closing.
 const SESSION_DRAIN: Duration = Duration::from_secs(5);
+
+/// How often history past its retention is swept away. Each sweep deletes a
+/// time range per series along an index, so it costs what it deletes.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Everything a hub needs to start.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +35,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The simulated house, or `None` to run without it.
     pub simulator: Option<SimulatorConfig>,
+    /// How long history is kept at each resolution.
+    pub retention: Retention,
 }
 
 /// Why the hub could not start or did not stop cleanly.
@@ -68,7 +75,10 @@ impl Server {
                 index.display()
             );
         }
-        let mut store = SqliteStore::open(&config.data_dir)?;
+        let mut store = SqliteStore::open(&config.data_dir, config.retention)?;
+        if let Some(simulator) = &config.simulator {
+            crate::simulator::backfill(&mut store, simulator, config.retention, Utc::now())?;
+        }
         let restored = store.load()?;
         tracing::info!(
             data_dir = %config.data_dir.display(),
@@ -77,7 +87,7 @@ impl Server {
             "store opened"
         );
         let store = StoreHandle::spawn(store).map_err(Error::Writer)?;
-        let hub = Arc::new(Hub::new(store, restored, COMMAND_TIMEOUT));
+        let hub = Arc::new(Hub::new(store, config.retention, restored, COMMAND_TIMEOUT));
         let simulator = config
             .simulator
             .as_ref()
@@ -105,6 +115,7 @@ impl Server {
         if let Some(simulator) = self.simulator {
             tokio::spawn(simulator.run(self.hub.clone(), stopped.clone()));
         }
+        tokio::spawn(prune_periodically(self.hub.clone(), stopped.clone()));
         let router = crate::app(self.hub.clone(), self.dist, stopped.clone());
         let mut signal = stopped;
         let served = {
@@ -139,5 +150,23 @@ impl Server {
         flushed?;
         tracing::info!("hub stopped");
         Ok(())
+    }
+}
+
+/// Sweeps history past its retention now and every [`PRUNE_EVERY`] until the
+/// hub stops.
+async fn prune_periodically(hub: Arc<Hub>, mut shutdown: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(PRUNE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = crate::stopping(&mut shutdown) => break,
+            _ = every.tick() => {
+                // Fails only once the store is closed, which means stopping.
+                if hub.prune_store(Utc::now()).await.is_err() {
+                    break;
+                }
+            }
+        }
     }
 }

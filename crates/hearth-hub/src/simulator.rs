@@ -2,6 +2,7 @@
 //! whose devices obey commands, so the hub and the dashboard have something real
 //! to show (and later rules something real to act on) without any hardware.
 
+mod backfill;
 mod house;
 mod physics;
 
@@ -20,6 +21,8 @@ use crate::adapter::{self, AdapterCommand};
 use crate::hub::Hub;
 use house::{ADAPTER, House};
 
+pub(crate) use backfill::backfill;
+
 /// The fastest simulated clock accepted: a simulated year in about five real
 /// minutes. Faster than that, sensors would report days apart.
 pub const MAX_SPEED: f64 = 100_000.0;
@@ -34,6 +37,9 @@ pub struct SimulatorConfig {
     /// Seeds the weather, the fridge door and the comings and goings; random
     /// when not given.
     pub seed: Option<u64>,
+    /// Days of 1-minute history to write before the hub starts, if the store
+    /// holds none for that span yet; 0 for none.
+    pub backfill_days: u32,
 }
 
 impl Default for SimulatorConfig {
@@ -42,6 +48,7 @@ impl Default for SimulatorConfig {
             interval: Duration::from_secs(2),
             speed: 1.0,
             seed: None,
+            backfill_days: 0,
         }
     }
 }
@@ -261,6 +268,7 @@ mod tests {
             interval: Duration::from_millis(interval_ms),
             speed,
             seed: None,
+            backfill_days: 0,
         };
         let table = [
             (config(2000, 1.0), false),

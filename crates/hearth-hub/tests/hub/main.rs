@@ -5,5 +5,7 @@
 mod support;
 
 mod api;
+mod durability;
+mod history;
 mod lifecycle;
 mod websocket;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use hearth_core::protocol::DeviceSnapshot;
 use hearth_core::{ClientMessage, ServerMessage};
-use hearth_hub::{Config, Error, Hub, Server, SimulatorConfig};
+use hearth_hub::{Config, Error, Hub, Retention, Server, SimulatorConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -52,7 +52,9 @@ pub(crate) fn config(data_dir: &Path, interval: Duration) -> Config {
             interval,
             speed: 1.0,
             seed: Some(42),
+            backfill_days: 0,
         }),
+        retention: Retention::default(),
     }
 }
 
@@ -144,7 +146,15 @@ impl TestHub {
                     .map(str::to_owned)
             })
             .unwrap_or_default();
-        (status, content_type, body.to_owned())
+        let chunked = head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked");
+        let body = if chunked {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        };
+        (status, content_type, body)
     }
 
     /// `GET /api/devices`, parsed.
@@ -153,6 +163,20 @@ impl TestHub {
         assert_eq!(status, 200, "{body}");
         serde_json::from_str(&body).expect("a device list")
     }
+}
+
+/// The body of a `Transfer-Encoding: chunked` response.
+pub(crate) fn dechunk(mut rest: &str) -> String {
+    let mut body = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).expect("a chunk size");
+        if size == 0 {
+            break;
+        }
+        body.push_str(&after[..size]);
+        rest = &after[size + 2..];
+    }
+    body
 }
 
 pub(crate) fn ids(devices: &[DeviceSnapshot]) -> BTreeSet<&str> {
