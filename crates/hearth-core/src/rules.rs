@@ -18,6 +18,7 @@ mod action;
 mod condition;
 mod engine;
 mod schedule;
+mod templates;
 mod trigger;
 mod validate;
 mod world;
@@ -31,6 +32,10 @@ pub use engine::{
     Decision, Firing, GRACE, RuleMemory, Run, TriggerMemory, evaluate, next_deadline,
 };
 pub use schedule::{Upcoming, next_firings};
+pub use templates::{
+    Template, cool_when_hot, fridge_alert, lights_at_dusk, lights_off_when_empty,
+    setpoint_follows_outdoor, templates,
+};
 pub use trigger::{Crossing, StateMatch, Trigger};
 pub use validate::{DeviceCatalog, Diagnostic, Severity, validate};
 pub use world::{Event, World};

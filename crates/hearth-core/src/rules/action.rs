@@ -16,8 +16,9 @@ use crate::reading::Metric;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
     /// Send `command` to `device`. With `min_cycle`, a command that would
-    /// switch the device on or off is skipped when the device last switched
-    /// less than that long ago, so a compressor is never short-cycled.
+    /// switch the device on or off waits until the device's last switch is
+    /// that long ago (and the rest of the run waits with it), so a
+    /// compressor is never short-cycled and the request is not lost.
     Command {
         device: DeviceId,
         command: Command,
@@ -65,14 +66,17 @@ pub enum Step {
         at: DateTime<Utc>,
         device: DeviceId,
         command: Command,
+        /// Why the command is later than planned (a `min_cycle` guard).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        held: Option<String>,
     },
     Notify {
         action: usize,
         at: DateTime<Utc>,
         message: String,
     },
-    /// An action that will not run, and why (a `min_cycle` guard, a missing
-    /// source reading); kept so the trace shows it.
+    /// An action that will not run, and why (no reading from the source of
+    /// a tracked setpoint yet); kept so the trace shows it.
     Skipped {
         action: usize,
         at: DateTime<Utc>,
@@ -116,6 +120,7 @@ pub(super) fn plan<Tz: TimeZone>(
                 command,
                 min_cycle,
             } => {
+                let mut held = None;
                 if switches(command) {
                     let on = world.state(device).and_then(|state| state.on);
                     let target = match command {
@@ -133,10 +138,10 @@ pub(super) fn plan<Tz: TimeZone>(
                         if let (Some(min_cycle), Some(last)) = (min_cycle, last) {
                             let free = last + min_cycle.delta();
                             if at < free {
-                                steps.push(skipped(format!(
-                                    "{device} switched at {last}; min_cycle {min_cycle} holds it until {free}"
-                                )));
-                                continue;
+                                held = Some(format!(
+                                    "{device} last switched at {last}; min_cycle {min_cycle} holds it until {free}"
+                                ));
+                                at = free;
                             }
                         }
                         switched.insert(device.clone(), at);
@@ -147,6 +152,7 @@ pub(super) fn plan<Tz: TimeZone>(
                     at,
                     device: device.clone(),
                     command: command.clone(),
+                    held,
                 });
             }
             Action::TrackSetpoint {
@@ -183,6 +189,7 @@ pub(super) fn plan<Tz: TimeZone>(
                     at,
                     device: device.clone(),
                     command: Command::SetSetpoint { value: target },
+                    held: None,
                 });
             }
         }

@@ -446,3 +446,27 @@ fn time(hour: u32, minute: u32) -> NaiveTime {
 
 mod engine;
 mod schedule;
+
+#[test]
+fn templates_validate_cleanly_against_the_simulated_house() {
+    let found = templates();
+    let ids: Vec<&str> = found.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "lights-at-dusk",
+            "cool-when-hot",
+            "setpoint-follows-outdoor",
+            "fridge-alert",
+            "lights-off-when-empty",
+        ]
+    );
+    for template in &found {
+        assert!(!template.rules.is_empty(), "{}", template.id);
+        for rule in &template.rules {
+            check_diagnostics(rule, &[]);
+            let text = serde_json::to_string(rule).unwrap();
+            assert_eq!(&serde_json::from_str::<Rule>(&text).unwrap(), rule);
+        }
+    }
+}

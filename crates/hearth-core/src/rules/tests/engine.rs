@@ -848,32 +848,50 @@ fn modes_decide_what_a_firing_during_a_run_does() {
 }
 
 #[test]
-fn min_cycle_blocks_a_switch_within_the_minimum() {
+fn min_cycle_holds_a_switch_back_until_the_minimum_is_over() {
     let guarded = rule(
         vec![hot("living-room-thermometer", 26.0, 2.0, None)],
         vec![],
-        vec![Action::Command {
-            device: id("living-room-ac"),
-            command: Command::TurnOn,
-            min_cycle: Some(Span::minutes(10)),
-        }],
+        vec![
+            Action::Command {
+                device: id("living-room-ac"),
+                command: Command::TurnOn,
+                min_cycle: Some(Span::minutes(10)),
+            },
+            Action::Notify {
+                message: "cooling".into(),
+            },
+        ],
     );
     script(
         guarded,
         &[
-            // Someone switched the AC off at minute 0.
+            // Someone switched the AC off at minute 0: turning it on waits
+            // until 10, and the rest of the run with it.
             (minutes(-20), Input::Switch("living-room-ac", true), NOTHING),
             (minutes(0), Input::Switch("living-room-ac", false), NOTHING),
             (minutes(1), temperature(25.0), NOTHING),
-            (minutes(5), temperature(27.0), &["fired 0: skip 0"]),
+            (
+                minutes(5),
+                temperature(27.0),
+                &["fired 0: living-room-ac TurnOn +5 min; notify cooling +5 min"],
+            ),
+            // The AC has not reported back, so it still looks off; the
+            // rule's own switch, planned for 10, guards until 20.
             (minutes(8), temperature(23.0), NOTHING),
-            (minutes(12), temperature(27.0), AC_ON),
-            // The rule's own switch at 12 counts too (the AC has not reported
-            // back, so it still looks off).
-            (minutes(14), temperature(23.0), NOTHING),
-            (minutes(16), temperature(27.0), &["fired 0: skip 0"]),
-            (minutes(20), temperature(23.0), NOTHING),
-            (minutes(22), temperature(27.0), AC_ON),
+            (
+                minutes(12),
+                temperature(27.0),
+                &["fired 0: living-room-ac TurnOn +8 min; notify cooling +8 min"],
+            ),
+            // Switched off at 30 and wanted on at 45: long enough, at once.
+            (minutes(30), Input::Switch("living-room-ac", false), NOTHING),
+            (minutes(31), temperature(23.0), NOTHING),
+            (
+                minutes(45),
+                temperature(27.0),
+                &["fired 0: living-room-ac TurnOn; notify cooling"],
+            ),
         ],
     );
 }
@@ -946,5 +964,83 @@ fn a_disabled_rule_decides_nothing_and_does_not_catch_up() {
             (minutes(605), Input::Tick, NOTHING),
             (minutes(600 + 1440), Input::Tick, PORCH_ON),
         ],
+    );
+}
+
+/// The two rules of the cooling template over one world, with the AC
+/// obeying each command at once: on above 26 °C held for 10 minutes, off
+/// below 24 °C, and never switched twice within 10 minutes.
+#[test]
+fn the_cooling_template_switches_at_the_edges_of_its_band() {
+    let template = cool_when_hot(&id("living-room-thermometer"), &id("living-room-ac"));
+    let mut world = world();
+    let mut memories = vec![RuleMemory::default(); template.rules.len()];
+    let on = "0 fired 0: living-room-ac SetMode { mode: Cool }; living-room-ac TurnOn";
+    let table: &[(i64, f64, &[&str])] = &[
+        (0, 25.0, &[]),
+        (1, 26.5, &[]),
+        (10, 26.8, &[]),
+        (11, 26.4, &[on]),
+        (20, 25.0, &[]),
+        (30, 23.9, &["1 fired 0: living-room-ac TurnOff"]),
+        (31, 26.5, &[]),
+        (41, 26.6, &[on]),
+        // Cooled fast: the off waits for the AC's ten minutes.
+        (43, 23.5, &["1 fired 0: living-room-ac TurnOff +8 min"]),
+    ];
+    for &(minute, value, want) in table {
+        let now = minutes(minute);
+        let event = Event::Reading {
+            reading: Reading::new(
+                id("living-room-thermometer"),
+                Metric::Temperature,
+                value,
+                now,
+            ),
+        };
+        world.apply(&event, now);
+        let mut got = Vec::new();
+        for (index, rule) in template.rules.iter().enumerate() {
+            let (memory, decisions) = evaluate(
+                rule,
+                &memories[index],
+                &world,
+                &event,
+                now,
+                &london(),
+                &London,
+            );
+            memories[index] = memory;
+            for decision in &decisions {
+                got.push(format!("{index} {}", summary(decision)));
+                let Decision::Fired(firing) = decision else {
+                    continue;
+                };
+                for step in &firing.steps {
+                    if let Step::Command {
+                        device, command, ..
+                    } = step
+                    {
+                        obey(&mut world, device, command, step.at());
+                    }
+                }
+            }
+        }
+        assert_eq!(got, want, "{value} °C at minute {minute}");
+    }
+}
+
+/// The device carries out `command` at `at` and reports its new state.
+fn obey(world: &mut World, device: &DeviceId, command: &Command, at: DateTime<Utc>) {
+    let snapshot = &world.devices[device];
+    let from = snapshot.state.clone();
+    let to = command.apply(&snapshot.device, &from);
+    world.apply(
+        &Event::StateChanged {
+            device: device.clone(),
+            from,
+            to,
+        },
+        at,
     );
 }
