@@ -6,6 +6,18 @@
 //! A [`Rule`] has triggers (any one starts it), conditions (all must hold at
 //! that moment) and actions (run in order). `docs/automations.md` documents
 //! the JSON form, the engine's semantics and the templates.
+//!
+//! - [`validate`] reports every problem in a rule with its path.
+//! - [`evaluate`] is the engine: `(rule, memory, world, event, now) ->
+//!   (memory, decisions)`. [`RuleMemory`] is plain data the hub persists, so
+//!   pending holds survive a restart; a firing's actions come back as a plan
+//!   of timed [`Step`]s for the hub's runner to carry out.
+//! - [`next_firings`] predicts the clock-driven triggers, and
+//!   [`next_deadline`] the pending holds, so the runner knows when to wake.
+//! - [`templates`] are the automations Hearth ships.
+//!
+//! Like the sun module, nothing here reads a clock or a time-zone database:
+//! the instant is an argument and the site's zone any `chrono::TimeZone`.
 
 use std::fmt;
 
@@ -89,15 +101,15 @@ pub enum Mode {
 /// duration are checked to be positive by validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Span {
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero_part")]
     pub hours: i64,
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero_part")]
     pub minutes: i64,
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero_part")]
     pub seconds: i64,
 }
 
-fn is_zero(n: &i64) -> bool {
+fn is_zero_part(n: &i64) -> bool {
     *n == 0
 }
 
@@ -128,6 +140,10 @@ impl Span {
             minutes: 0,
             seconds,
         }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.total_seconds() == Some(0)
     }
 
     /// The whole span in seconds, or `None` if it does not fit an `i64`.

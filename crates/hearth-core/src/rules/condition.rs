@@ -78,7 +78,7 @@ pub enum Condition {
 pub struct SunBound {
     #[serde(flatten)]
     pub event: SunEvent,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Span::is_zero")]
     pub offset: Span,
 }
 

@@ -37,7 +37,7 @@ fn json_forms() {
             event: SunEvent::Sunset,
             offset: Span::default(),
         },
-        json!({"type": "sun", "event": "sunset", "offset": {}}),
+        json!({"type": "sun", "event": "sunset"}),
     );
     check_json(
         Condition::State {
@@ -469,4 +469,31 @@ fn templates_validate_cleanly_against_the_simulated_house() {
             assert_eq!(&serde_json::from_str::<Rule>(&text).unwrap(), rule);
         }
     }
+}
+
+/// The rules in `docs/automations.md`'s `json` blocks: before the templates
+/// section, examples that must validate cleanly; after it, exactly the
+/// shipped templates.
+#[test]
+fn the_documented_rules_are_valid_and_the_templates_match_the_code() {
+    let doc = include_str!("../../../../docs/automations.md");
+    let (examples, shipped) = doc.split_once("\n## Templates").unwrap();
+    let rules_in = |text: &str| -> Vec<Rule> {
+        text.split("```json\n")
+            .skip(1)
+            .filter_map(|block| block.split_once("```").map(|(json, _)| json))
+            .filter(|json| json.contains("\"triggers\""))
+            .flat_map(|json| match serde_json::from_str::<Vec<Rule>>(json) {
+                Ok(rules) => rules,
+                Err(_) => vec![serde_json::from_str::<Rule>(json).unwrap()],
+            })
+            .collect()
+    };
+    let examples = rules_in(examples);
+    assert!(!examples.is_empty());
+    for rule in &examples {
+        check_diagnostics(rule, &[]);
+    }
+    let code: Vec<Rule> = templates().into_iter().flat_map(|t| t.rules).collect();
+    assert_eq!(rules_in(shipped), code);
 }

@@ -20,7 +20,7 @@ pub enum Trigger {
     Sun {
         #[serde(flatten)]
         event: SunEvent,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Span::is_zero")]
         offset: Span,
     },
     /// The sun's centre crossing `elevation` degrees (geometric, as
