@@ -1044,3 +1044,119 @@ fn obey(world: &mut World, device: &DeviceId, command: &Command, at: DateTime<Ut
         at,
     );
 }
+
+#[test]
+fn firings_say_what_their_trigger_saw() {
+    let reason = |rule: Rule, script: &[(DateTime<Utc>, Input)]| {
+        let mut harness = Harness::new(rule, world());
+        let mut last = Vec::new();
+        for (at, input) in script {
+            last = harness.feed(*at, input);
+        }
+        match last.as_slice() {
+            [Decision::Fired(firing)] => firing.reason.clone(),
+            other => panic!("{other:#?}"),
+        }
+    };
+    let dusk = sun::next(
+        &london(),
+        &London,
+        SunEvent::Dusk(Twilight::Civil),
+        noon(),
+        2,
+    )
+    .unwrap();
+    let table = [
+        (
+            reason(
+                porch_on(Trigger::Sun {
+                    event: SunEvent::Dusk(Twilight::Civil),
+                    offset: Span::minutes(-20),
+                }),
+                &[
+                    (noon(), Input::Tick),
+                    (dusk - Duration::minutes(20), Input::Tick),
+                ],
+            ),
+            "civil dusk -20 min at 21:45",
+        ),
+        (
+            reason(
+                porch_on(Trigger::Time {
+                    at: time(23, 0),
+                    weekdays: vec![],
+                }),
+                &[(noon(), Input::Tick), (minutes(600), Input::Tick)],
+            ),
+            "the time is 23:00",
+        ),
+        (
+            reason(
+                ac_on_when_hot(),
+                &[
+                    (minutes(0), temperature(25.0)),
+                    (minutes(1), temperature(26.5)),
+                    (minutes(11), temperature(26.4)),
+                ],
+            ),
+            "living-room-thermometer temperature 26.4 above 26 for 10 min",
+        ),
+        (
+            reason(
+                porch_on(Trigger::Unavailable {
+                    device: id("fridge"),
+                    hold: Span::hours(1),
+                }),
+                &[
+                    (
+                        minutes(0),
+                        Input::Reading("fridge", Metric::Temperature, 4.0),
+                    ),
+                    (minutes(60), Input::Tick),
+                ],
+            ),
+            "nothing heard from fridge since 2026-06-12 12:00:00 UTC",
+        ),
+    ];
+    for (got, want) in table {
+        assert_eq!(got, want);
+    }
+}
+
+/// A firing as the hub stores it in a trace and serves it to the dashboard.
+#[test]
+fn a_firing_in_json() {
+    let mut harness = Harness::new(
+        Rule {
+            conditions: vec![Condition::Weekday {
+                weekdays: vec![chrono::Weekday::Fri],
+            }],
+            ..porch_on(Trigger::Time {
+                at: time(23, 0),
+                weekdays: vec![],
+            })
+        },
+        world(),
+    );
+    harness.feed(noon(), &Input::Tick);
+    let decisions = harness.feed(minutes(600), &Input::Tick);
+    assert_eq!(
+        serde_json::to_value(&decisions).unwrap(),
+        serde_json::json!([{
+            "decision": "fired",
+            "trigger": 0,
+            "at": "2026-06-12T22:00:00Z",
+            "reason": "the time is 23:00",
+            "trace": [{"path": "conditions[0]", "passed": true, "why": "today is Fri"}],
+            "run": 0,
+            "starts": "2026-06-12T22:00:00Z",
+            "steps": [{
+                "step": "command",
+                "action": 0,
+                "at": "2026-06-12T22:00:00Z",
+                "device": "porch-light",
+                "command": {"action": "turn_on"}
+            }]
+        }])
+    );
+}
