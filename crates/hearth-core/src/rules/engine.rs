@@ -55,9 +55,28 @@ pub struct TriggerMemory {
     /// For clock-driven triggers: the instant up to which firings are done.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checked_until: Option<DateTime<Utc>>,
+    /// For clock-driven triggers: nothing fires before this instant, so
+    /// evaluation skips the sun and calendar sums until then (most events a
+    /// rule sees are readings, not its moments).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet_until: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_fired: Option<DateTime<Utc>>,
 }
+
+impl RuleMemory {
+    /// Forgets when clock-driven triggers are next due, for when the site or
+    /// its time zone changes: the next evaluation works them out afresh.
+    pub fn reschedule(&mut self) {
+        for trigger in &mut self.triggers {
+            trigger.quiet_until = None;
+        }
+    }
+}
+
+/// How far ahead a clock-driven trigger's next moment is looked for; with
+/// none in that span, it is looked for again at its end.
+const LOOKAHEAD: TimeDelta = TimeDelta::days(1);
 
 /// A run in progress or waiting in the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -360,6 +379,9 @@ fn clock<Tz: TimeZone>(
         return Vec::new();
     }
     state.checked_until = Some(now);
+    if state.quiet_until.is_some_and(|quiet| now < quiet) {
+        return Vec::new();
+    }
     let (site, tz) = (context.site, context.tz);
     let recent = checked.max(now - GRACE);
     let mut hits = Vec::new();
@@ -371,6 +393,12 @@ fn clock<Tz: TimeZone>(
     if let Some(at) = occurrences(trigger, recent, now, site, tz).last() {
         hits.push(Hit::Fire(describe_clock(trigger, at, tz)));
     }
+    let horizon = now + LOOKAHEAD;
+    state.quiet_until = Some(
+        occurrences(trigger, now, horizon, site, tz)
+            .next()
+            .unwrap_or(horizon),
+    );
     hits
 }
 

@@ -187,6 +187,38 @@ fn sun_trigger_fires_at_the_event_plus_offset() {
 }
 
 #[test]
+fn a_clock_trigger_remembers_its_next_moment_until_rescheduled() {
+    let mut harness = Harness::new(
+        porch_on(Trigger::Time {
+            at: time(23, 0),
+            weekdays: vec![],
+        }),
+        world(),
+    );
+    check_script(
+        &mut harness,
+        &[
+            (noon(), Input::Tick, NOTHING),
+            (minutes(1), Input::Tick, NOTHING),
+        ],
+    );
+    assert_eq!(harness.memory.triggers[0].quiet_until, Some(minutes(600)));
+    harness.memory.reschedule();
+    assert_eq!(harness.memory.triggers[0].quiet_until, None);
+    check_script(
+        &mut harness,
+        &[
+            (minutes(2), Input::Tick, NOTHING),
+            (minutes(600), Input::Tick, PORCH_ON),
+        ],
+    );
+    assert_eq!(
+        harness.memory.triggers[0].quiet_until,
+        Some(minutes(600 + 1440))
+    );
+}
+
+#[test]
 fn elevation_trigger_fires_at_the_crossing() {
     let at = sun::next_crossing(&london(), &London, 10.0, Direction::Setting, noon(), 2).unwrap();
     script(
@@ -225,6 +257,7 @@ fn time_trigger_fires_on_its_weekdays_and_catches_up_within_grace() {
     script(
         porch_on(friday.clone()),
         &[
+            (minutes(580), Input::Tick, NOTHING),
             (minutes(590), Input::Tick, NOTHING),
             (minutes(610), Input::Tick, PORCH_ON),
             (minutes(611), Input::Tick, NOTHING),
@@ -234,6 +267,7 @@ fn time_trigger_fires_on_its_weekdays_and_catches_up_within_grace() {
     script(
         porch_on(friday),
         &[
+            (minutes(580), Input::Tick, NOTHING),
             (minutes(590), Input::Tick, NOTHING),
             (minutes(620), Input::Tick, &["missed 0"]),
             (minutes(621), Input::Tick, NOTHING),
