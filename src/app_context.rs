@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::hub_client::HubHandle;
 use crate::hub_client::connection_state::ConnectionState;
+use crate::preferences;
 use crate::store::DeviceStore;
 use crate::store::device_entry::DeviceEntry;
 
@@ -48,6 +49,12 @@ impl AppContext {
                 "The connection to the hub has stopped — reload the page.",
             );
         }
+    }
+
+    /// Shows temperatures in `unit` from now on, and remembers the choice.
+    pub(crate) fn set_unit(&self, unit: TemperatureUnit) {
+        self.unit.set(unit);
+        preferences::save_unit(unit);
     }
 
     /// Moves the clock on and gives up on commands that have waited too long.

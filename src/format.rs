@@ -19,7 +19,7 @@ pub(crate) fn temperature(celsius: f64, unit: TemperatureUnit) -> String {
 
 /// A whole percentage, e.g. `48 %`.
 pub(crate) fn percent(value: f64) -> String {
-    format!("{} %", no_negative_zero(value.round()))
+    format!("{} %", value.round() as i64)
 }
 
 pub(crate) fn occupancy(value: f64) -> &'static str {
@@ -58,13 +58,14 @@ pub(crate) fn wire_name<T: Serialize>(value: &T) -> String {
     }
 }
 
+/// Whole tenths in integer arithmetic rather than `{:.1}`: the same text,
+/// without the exact float formatter in the wasm, and a small negative value
+/// reads `0.0` rather than the glitch-like `-0.0`.
 fn one_decimal(value: f64) -> String {
-    format!("{:.1}", no_negative_zero((value * 10.0).round() / 10.0))
-}
-
-/// Rounding a small negative value gives `-0`, which reads as a glitch.
-fn no_negative_zero(value: f64) -> f64 {
-    if value == 0.0 { 0.0 } else { value }
+    let tenths = (value * 10.0).round() as i64;
+    let sign = if tenths < 0 { "-" } else { "" };
+    let tenths = tenths.unsigned_abs();
+    format!("{sign}{}.{}", tenths / 10, tenths % 10)
 }
 
 #[cfg(test)]
@@ -82,6 +83,8 @@ mod tests {
             (4.0, TemperatureUnit::Celsius, "4.0 °C"),
             (-0.04, TemperatureUnit::Celsius, "0.0 °C"),
             (-12.36, TemperatureUnit::Celsius, "-12.4 °C"),
+            (-0.06, TemperatureUnit::Celsius, "-0.1 °C"),
+            (0.95, TemperatureUnit::Celsius, "1.0 °C"),
             (21.42, TemperatureUnit::Fahrenheit, "70.6 °F"),
             (-40.0, TemperatureUnit::Fahrenheit, "-40.0 °F"),
         ];

@@ -38,7 +38,6 @@ pub fn App() -> impl IntoView {
     let (hub, inputs) = HubHandle::new();
     let ctx = AppContext::new(hub, preferences::load_unit(), Utc::now());
     provide_context(ctx);
-    Effect::new(move |_| preferences::save_unit(ctx.unit.get()));
     match set_interval_with_handle(move || ctx.tick(Utc::now()), Duration::from_secs(1)) {
         Ok(clock) => on_cleanup(move || clock.clear()),
         Err(_) => warn!("no clock: relative times and command timeouts will not update"),

@@ -16,6 +16,9 @@ use leptos::prelude::*;
 use device_entry::DeviceEntry;
 use rooms::{Placement, Room};
 
+/// The home page's rooms, holding each device's signals.
+pub(crate) type Rooms = Vec<Room<DeviceEntry>>;
+
 /// Sets a signal only when the value differs, so equal updates (a snapshot
 /// repeating what we hold) wake nothing.
 pub(crate) fn set_if_changed<T>(signal: RwSignal<T>, value: T)
@@ -39,12 +42,16 @@ pub(crate) enum Applied {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DeviceStore {
     devices: RwSignal<BTreeMap<DeviceId, DeviceEntry>>,
+    /// Whether any snapshot has arrived, so "no devices" is not claimed
+    /// before the hub has said what it has.
+    synced: RwSignal<bool>,
 }
 
 impl DeviceStore {
     pub(crate) fn new() -> Self {
         DeviceStore {
             devices: RwSignal::new(BTreeMap::new()),
+            synced: RwSignal::new(false),
         }
     }
 
@@ -58,15 +65,19 @@ impl DeviceStore {
         self.devices.with(BTreeMap::is_empty)
     }
 
+    pub(crate) fn is_synced(&self) -> bool {
+        self.synced.get()
+    }
+
     /// The devices grouped into rooms in display order; reactive to devices
-    /// coming and going and to renames or moves between rooms.
-    pub(crate) fn rooms(&self) -> Vec<Room> {
+    /// coming, going or being redefined (which replaces their entries).
+    pub(crate) fn rooms(&self) -> Rooms {
         self.devices.with(|devices| {
             rooms::group(devices.values().map(|entry| {
-                entry.device.with(|device| Placement {
+                entry.device.with_value(|device| Placement {
                     room: device.room.clone(),
                     name: device.name.clone(),
-                    id: device.id.clone(),
+                    device: *entry,
                 })
             }))
         })
@@ -129,29 +140,29 @@ impl DeviceStore {
         });
     }
 
-    /// A snapshot replaces what we hold. Devices still present keep their
-    /// signals (and trend history), so their cards update in place.
+    /// A snapshot replaces what we hold. Devices still present and defined as
+    /// before keep their signals (and trend history), so their cards update in
+    /// place; new or redefined devices get fresh entries.
     fn replace_all(&self, snapshots: Vec<DeviceSnapshot>) {
         let mut next = BTreeMap::new();
         for snapshot in snapshots {
             let id = snapshot.device.id.clone();
             let entry = match self.get(&id) {
-                Some(entry) => {
+                Some(entry) if entry.is(&snapshot.device) => {
                     entry.refresh(snapshot);
                     entry
                 }
-                None => DeviceEntry::new(snapshot),
+                _ => DeviceEntry::new(snapshot),
             };
             next.insert(id, entry);
         }
         // Entries of removed devices are dropped, not disposed: a card being
         // torn down in the same update may still read them once.
-        let same_devices = self
-            .devices
-            .with_untracked(|current| current.keys().eq(next.keys()));
-        if !same_devices {
+        let unchanged = self.devices.with_untracked(|current| *current == next);
+        if !unchanged {
             self.devices.set(next);
         }
+        set_if_changed(self.synced, true);
     }
 }
 
@@ -223,10 +234,7 @@ mod tests {
     }
 
     fn temperature(store: &DeviceStore, id: &str) -> Option<f64> {
-        store
-            .get(&DeviceId::new(id))?
-            .readings
-            .with_untracked(|r| r.get(&Metric::Temperature).map(|r| r.value))
+        store.get(&DeviceId::new(id))?.latest(Metric::Temperature)
     }
 
     fn ids(store: &DeviceStore) -> Vec<String> {
@@ -238,10 +246,12 @@ mod tests {
     #[wasm_bindgen_test]
     fn snapshot_replaces_everything_but_keeps_surviving_entries() {
         let store = DeviceStore::new();
+        assert!(!store.synced.get_untracked());
         store.apply(snapshot(vec![
             thermometer("kitchen", "Kitchen", 21.0),
             light("porch", "Porch", false),
         ]));
+        assert!(store.synced.get_untracked());
         assert_eq!(ids(&store), ["kitchen", "porch"]);
         let kitchen = store.get(&DeviceId::new("kitchen")).unwrap();
 
@@ -258,6 +268,15 @@ mod tests {
         );
         let rooms: Vec<String> = store.rooms().into_iter().map(|r| r.name).collect();
         assert_eq!(rooms, ["Bedroom", "Kitchen"]);
+
+        // A device moved to another room is a new definition: a fresh entry.
+        store.apply(snapshot(vec![
+            thermometer("kitchen", "Pantry", 22.5),
+            thermometer("bedroom", "Bedroom", 19.0),
+        ]));
+        assert_ne!(store.get(&DeviceId::new("kitchen")).unwrap(), kitchen);
+        let rooms: Vec<String> = store.rooms().into_iter().map(|r| r.name).collect();
+        assert_eq!(rooms, ["Bedroom", "Pantry"]);
     }
 
     #[wasm_bindgen_test]

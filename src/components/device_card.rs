@@ -1,7 +1,6 @@
 //! A device's card: what it is, what it senses, and the controls its
 //! capabilities allow. Built from capabilities, never from device ids.
 
-use hearth_core::Metric;
 use leptos::prelude::*;
 
 use crate::components::card_alert::CardAlert;
@@ -17,13 +16,13 @@ use crate::store::device_entry::DeviceEntry;
 
 #[component]
 pub(crate) fn DeviceCard(entry: DeviceEntry) -> impl IntoView {
-    let device = entry.device;
-    let id = device.with_untracked(|d| d.id.to_string());
-    let heading_id = format!("device-{id}-name");
+    // An entry's definition never changes (a redefined device gets a new
+    // entry and card), so it is read once, not tracked.
+    let device = entry.device.get_value();
+    let heading_id = format!("device-{}-name", device.id);
     let labelled_by = heading_id.clone();
-    let metrics = move || device.with(|d| d.metrics().collect::<Vec<Metric>>());
-    let readings = move || {
-        let metrics = metrics();
+    let readings = {
+        let metrics: Vec<_> = device.metrics().collect();
         (!metrics.is_empty()).then(|| {
             view! {
                 <dl class="readings">
@@ -35,38 +34,32 @@ pub(crate) fn DeviceCard(entry: DeviceEntry) -> impl IntoView {
             }
         })
     };
-    let controls = move || {
-        let (switch, setpoint, modes, fan) = device.with(|d| {
-            (
-                d.can_switch(),
-                d.setpoint_range()
-                    .map(|(min, max, step)| SetpointRange { min, max, step }),
-                d.modes().map(<[_]>::to_vec),
-                d.max_fan_speed(),
-            )
-        });
-        let any = switch || setpoint.is_some() || modes.is_some() || fan.is_some();
-        any.then(|| {
-            view! {
-                <div class="controls">
-                    {switch.then(|| view! { <PowerSwitch entry /> })}
-                    {setpoint.map(|range| view! { <SetpointStepper entry range /> })}
-                    {modes.map(|modes| view! { <ModeSelect entry modes /> })}
-                    {fan.map(|max| view! { <FanSpeedPicker entry max /> })}
-                </div>
-            }
-        })
-    };
+    let switch = device.can_switch();
+    let setpoint = device
+        .setpoint_range()
+        .map(|(min, max, step)| SetpointRange { min, max, step });
+    let modes = device.modes().map(<[_]>::to_vec);
+    let fan = device.max_fan_speed();
+    let controls = (switch || setpoint.is_some() || modes.is_some() || fan.is_some()).then(|| {
+        view! {
+            <div class="controls">
+                {switch.then(|| view! { <PowerSwitch entry /> })}
+                {setpoint.map(|range| view! { <SetpointStepper entry range /> })}
+                {modes.map(|modes| view! { <ModeSelect entry modes /> })}
+                {fan.map(|max| view! { <FanSpeedPicker entry max /> })}
+            </div>
+        }
+    });
     view! {
         <article
             class="card"
-            data-device=id
-            data-kind=move || device.with(|d| wire_name(&d.kind))
+            data-device=device.id.to_string()
+            data-kind=wire_name(&device.kind)
             aria-labelledby=labelled_by
         >
             <header class="card-head">
-                <h3 id=heading_id>{move || device.with(|d| d.name.clone())}</h3>
-                <p class="card-kind">{move || device.with(|d| d.kind.label())}</p>
+                <h3 id=heading_id>{device.name}</h3>
+                <p class="card-kind">{device.kind.label()}</p>
             </header>
             {readings}
             {controls}

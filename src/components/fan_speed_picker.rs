@@ -35,7 +35,7 @@ pub(crate) fn FanSpeedPicker(entry: DeviceEntry, max: u8) -> impl IntoView {
         <div
             class="control fan-speed"
             role="group"
-            aria-label=move || entry.device.with(|d| format!("{} fan speed", d.name))
+            aria-label=entry.device.with_value(|d| format!("{} fan speed", d.name))
         >
             <span class="control-label" aria-hidden="true">"Fan"</span>
             {(1..=max).map(level).collect_view()}

@@ -15,12 +15,8 @@ pub(crate) fn MetricValue(entry: DeviceEntry, metric: Metric) -> impl IntoView {
     let text = move || {
         let unit = ctx.unit.get();
         entry
-            .readings
-            .with(|readings| {
-                readings
-                    .get(&metric)
-                    .map(|reading| format::metric_value(metric, reading.value, unit))
-            })
+            .latest(metric)
+            .map(|value| format::metric_value(metric, value, unit))
             .unwrap_or_else(|| format::UNKNOWN.to_owned())
     };
     let name = wire_name(&metric);

@@ -10,9 +10,7 @@ use crate::store::device_entry::DeviceEntry;
 #[component]
 pub(crate) fn ModeSelect(entry: DeviceEntry, modes: Vec<HvacMode>) -> impl IntoView {
     let ctx = use_app_context();
-    let select_id = entry
-        .device
-        .with_untracked(|d| format!("device-{}-mode", d.id));
+    let select_id = entry.device.with_value(|d| format!("device-{}-mode", d.id));
     let label_for = select_id.clone();
     let busy = move || entry.pending.with(Option::is_some);
     let pending = move || {

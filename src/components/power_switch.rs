@@ -33,7 +33,7 @@ pub(crate) fn PowerSwitch(entry: DeviceEntry) -> impl IntoView {
             class="switch"
             role="switch"
             aria-checked=move || on().to_string()
-            aria-label=move || entry.device.with(|d| format!("{} power", d.name))
+            aria-label=entry.device.with_value(|d| format!("{} power", d.name))
             aria-disabled=move || busy().then_some("true")
             data-pending=move || pending().then_some("true")
             on:click=toggle

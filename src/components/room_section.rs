@@ -2,42 +2,23 @@
 
 use leptos::prelude::*;
 
-use crate::app_context::use_app_context;
 use crate::components::device_card::DeviceCard;
+use crate::store::device_entry::DeviceEntry;
 use crate::store::rooms::Room;
 
-/// `name` picks this section's room out of `rooms`, so devices joining or
-/// leaving the room update the section rather than rebuilding it.
 #[component]
-pub(crate) fn RoomSection(
-    name: String,
-    heading_id: String,
-    rooms: Memo<Vec<Room>>,
-) -> impl IntoView {
-    let ctx = use_app_context();
-    let title = name.clone();
+pub(crate) fn RoomSection(room: Room<DeviceEntry>) -> impl IntoView {
+    let heading_id = room.heading_id();
     let labelled_by = heading_id.clone();
-    let devices = move || {
-        rooms.with(|rooms| {
-            rooms
-                .iter()
-                .find(|room| room.name == name)
-                .map(|room| room.devices.clone())
-                .unwrap_or_default()
-        })
-    };
+    let cards = room
+        .devices
+        .into_iter()
+        .map(|entry| view! { <DeviceCard entry /> })
+        .collect_view();
     view! {
         <section class="room" aria-labelledby=labelled_by>
-            <h2 id=heading_id>{title}</h2>
-            <div class="cards">
-                <For
-                    each=devices
-                    key=|id| id.clone()
-                    children=move |id| {
-                        ctx.store.get(&id).map(|entry| view! { <DeviceCard entry /> })
-                    }
-                />
-            </div>
+            <h2 id=heading_id>{room.name}</h2>
+            <div class="cards">{cards}</div>
         </section>
     }
 }

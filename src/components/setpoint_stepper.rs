@@ -11,7 +11,7 @@ use crate::store::device_entry::DeviceEntry;
 #[component]
 pub(crate) fn SetpointStepper(entry: DeviceEntry, range: SetpointRange) -> impl IntoView {
     let ctx = use_app_context();
-    let name = move || entry.device.with(|d| d.name.clone());
+    let name = entry.device.with_value(|d| d.name.clone());
     let setpoint = move || entry.state.with(|s| s.setpoint);
     let busy = move || entry.pending.with(Option::is_some);
     let pending = move || {
@@ -34,12 +34,12 @@ pub(crate) fn SetpointStepper(entry: DeviceEntry, range: SetpointRange) -> impl 
     let unavailable =
         move |up: bool| (busy() || range.nudge(setpoint(), up).is_none()).then_some("true");
     view! {
-        <div class="control stepper" role="group" aria-label=move || format!("{} setpoint", name())>
+        <div class="control stepper" role="group" aria-label=format!("{name} setpoint")>
             <span class="control-label" aria-hidden="true">"Setpoint"</span>
             <button
                 type="button"
                 class="step"
-                aria-label=move || format!("Lower {} setpoint", name())
+                aria-label=format!("Lower {name} setpoint")
                 aria-disabled=move || unavailable(false)
                 on:click=move |_| nudge(false)
             >
@@ -51,7 +51,7 @@ pub(crate) fn SetpointStepper(entry: DeviceEntry, range: SetpointRange) -> impl 
             <button
                 type="button"
                 class="step"
-                aria-label=move || format!("Raise {} setpoint", name())
+                aria-label=format!("Raise {name} setpoint")
                 aria-disabled=move || unavailable(true)
                 on:click=move |_| nudge(true)
             >

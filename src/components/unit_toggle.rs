@@ -13,7 +13,7 @@ pub(crate) fn UnitToggle() -> impl IntoView {
             <button
                 type="button"
                 aria-pressed=move || (ctx.unit.get() == unit).to_string()
-                on:click=move |_| ctx.unit.set(unit)
+                on:click=move |_| ctx.set_unit(unit)
             >
                 {unit.symbol()}
             </button>

@@ -11,11 +11,10 @@ use crate::components::unit_toggle::UnitToggle;
 #[component]
 pub(crate) fn HomePage() -> impl IntoView {
     let ctx = use_app_context();
-    let rooms = Memo::new(move |_| ctx.store.rooms());
     let connected = move || ctx.connection.with(|c| c.is_connected());
     let empty = move || {
         ctx.store.is_empty().then(|| {
-            let text = if connected() {
+            let text = if ctx.store.is_synced() {
                 "The hub has no devices yet."
             } else {
                 "Waiting for the hub…"
@@ -33,13 +32,15 @@ pub(crate) fn HomePage() -> impl IntoView {
         // them for live ones.
         <main class="home" data-stale=move || (!connected()).then_some("true")>
             {empty}
-            <For
-                each=move || rooms.get()
-                key=|room| room.name.clone()
-                children=move |room| {
-                    view! { <RoomSection heading_id=room.heading_id() name=room.name rooms /> }
-                }
-            />
+            // Rooms change only when devices come, go or are redefined, so the
+            // list is rebuilt whole then; readings and states update in place.
+            {move || {
+                ctx.store
+                    .rooms()
+                    .into_iter()
+                    .map(|room| view! { <RoomSection room /> })
+                    .collect_view()
+            }}
         </main>
     }
 }

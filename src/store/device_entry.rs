@@ -1,7 +1,7 @@
 //! One device as the dashboard holds it: a bundle of signals, so a new reading
-//! re-renders the one value that changed rather than the page.
-
-use std::collections::BTreeMap;
+//! re-renders the one value that changed rather than the page. What the device
+//! is (name, room, capabilities) is fixed for an entry's life: when the hub
+//! redefines a device, the store replaces its entry and its card is rebuilt.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use hearth_core::protocol::{CommandOutcome, DeviceSnapshot};
@@ -46,12 +46,13 @@ pub(crate) struct CardError {
     pub(crate) message: String,
 }
 
-#[derive(Debug, Clone, Copy)]
+/// Equality is identity: two entries are equal when they are the same signals.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct DeviceEntry {
-    pub(crate) device: RwSignal<Device>,
+    pub(crate) device: StoredValue<Device>,
     pub(crate) state: RwSignal<DeviceState>,
-    /// The latest reading of each metric.
-    pub(crate) readings: RwSignal<BTreeMap<Metric, Reading>>,
+    /// The latest reading of each metric (a handful at most).
+    pub(crate) readings: RwSignal<Vec<Reading>>,
     /// Which way the temperature is heading, once there is enough history.
     pub(crate) trend: RwSignal<Option<Trend>>,
     pub(crate) last_seen: RwSignal<Option<DateTime<Utc>>>,
@@ -64,9 +65,9 @@ pub(crate) struct DeviceEntry {
 impl DeviceEntry {
     pub(crate) fn new(snapshot: DeviceSnapshot) -> Self {
         let entry = DeviceEntry {
-            device: RwSignal::new(snapshot.device.clone()),
+            device: StoredValue::new(snapshot.device.clone()),
             state: RwSignal::new(snapshot.state.clone()),
-            readings: RwSignal::new(BTreeMap::new()),
+            readings: RwSignal::new(Vec::new()),
             trend: RwSignal::new(None),
             last_seen: RwSignal::new(None),
             pending: RwSignal::new(None),
@@ -77,19 +78,23 @@ impl DeviceEntry {
         entry
     }
 
-    /// Brings the entry in line with a snapshot, touching only what changed.
+    /// Whether this entry describes `device` as it is now defined.
+    pub(crate) fn is(&self, device: &Device) -> bool {
+        self.device.with_value(|own| own == device)
+    }
+
+    /// Brings the entry in line with a snapshot of the same device, touching
+    /// only what changed.
     pub(crate) fn refresh(&self, snapshot: DeviceSnapshot) {
-        set_if_changed(self.device, snapshot.device);
         set_if_changed(self.state, snapshot.state);
-        let readings: BTreeMap<Metric, Reading> = snapshot
+        if let Some(temperature) = snapshot
             .readings
-            .into_iter()
-            .map(|reading| (reading.metric, reading))
-            .collect();
-        if let Some(temperature) = readings.get(&Metric::Temperature) {
+            .iter()
+            .find(|r| r.metric == Metric::Temperature)
+        {
             self.remember(temperature);
         }
-        set_if_changed(self.readings, readings);
+        set_if_changed(self.readings, snapshot.readings);
         set_if_changed(self.last_seen, snapshot.last_seen);
     }
 
@@ -99,8 +104,21 @@ impl DeviceEntry {
             self.remember(&reading);
         }
         self.readings.update(|readings| {
-            readings.insert(reading.metric, reading);
+            match readings.iter_mut().find(|r| r.metric == reading.metric) {
+                Some(latest) => *latest = reading,
+                None => readings.push(reading),
+            }
         });
+    }
+
+    /// The latest value of one metric.
+    pub(crate) fn latest(&self, metric: Metric) -> Option<f64> {
+        self.readings.with(|readings| {
+            readings
+                .iter()
+                .find(|r| r.metric == metric)
+                .map(|r| r.value)
+        })
     }
 
     pub(crate) fn state_changed(&self, state: DeviceState, at: DateTime<Utc>) {
@@ -128,7 +146,7 @@ impl DeviceEntry {
             }));
             return None;
         }
-        let device = self.device.get_untracked();
+        let device = self.device.get_value();
         if let Err(error) = command.validate(&device) {
             self.error.set(Some(CardError {
                 request_id: None,

@@ -1,21 +1,21 @@
 //! Grouping devices into rooms in the order the home page shows them: indoor
 //! rooms alphabetically, then outside areas, each with its devices by name.
 
-use hearth_core::DeviceId;
-
 /// Areas outside the house. People scan the rooms they live in first, so these
 /// come after the indoor rooms whatever their names.
 const OUTSIDE: [&str; 8] = [
     "outdoors", "outside", "garden", "porch", "patio", "yard", "balcony", "terrace",
 ];
 
+/// A room and its devices (`T` is whatever stands for a device: an id in
+/// tests, the device's signals in the app).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Room {
+pub(crate) struct Room<T> {
     pub(crate) name: String,
-    pub(crate) devices: Vec<DeviceId>,
+    pub(crate) devices: Vec<T>,
 }
 
-impl Room {
+impl<T> Room<T> {
     /// An id for the room's heading, safe in an HTML `id` attribute.
     pub(crate) fn heading_id(&self) -> String {
         let slug: String = self
@@ -33,34 +33,44 @@ impl Room {
     }
 }
 
-/// One device's place: its room, its name and its id.
-pub(crate) struct Placement {
+/// One device's place: its room, its name, and the device itself.
+pub(crate) struct Placement<T> {
     pub(crate) room: String,
     pub(crate) name: String,
-    pub(crate) id: DeviceId,
+    pub(crate) device: T,
 }
 
-pub(crate) fn group(placements: impl IntoIterator<Item = Placement>) -> Vec<Room> {
-    let mut placements: Vec<Placement> = placements.into_iter().collect();
-    placements.sort_by_cached_key(|p| (room_order(&p.room), p.name.to_lowercase(), p.id.clone()));
-    let mut rooms: Vec<Room> = Vec::new();
+/// Groups devices into rooms in display order. Devices with the same name
+/// keep the order they came in (the store gives them in id order).
+pub(crate) fn group<T>(placements: impl IntoIterator<Item = Placement<T>>) -> Vec<Room<T>> {
+    let mut placements: Vec<Placement<T>> = placements.into_iter().collect();
+    placements.sort_by(|a, b| {
+        room_order(&a.room).cmp(&room_order(&b.room)).then_with(|| {
+            a.name
+                .to_ascii_lowercase()
+                .cmp(&b.name.to_ascii_lowercase())
+        })
+    });
+    let mut rooms: Vec<Room<T>> = Vec::new();
     for placement in placements {
         match rooms.last_mut() {
-            Some(room) if room.name == placement.room => room.devices.push(placement.id),
+            Some(room) if room.name == placement.room => room.devices.push(placement.device),
             _ => rooms.push(Room {
                 name: placement.room,
-                devices: vec![placement.id],
+                devices: vec![placement.device],
             }),
         }
     }
     rooms
 }
 
-fn room_order(room: &str) -> (bool, String, String) {
-    let folded = room.to_lowercase();
+/// Case-insensitive for ASCII letters only: full Unicode case folding would
+/// add its tables to the wasm, and other letters still sort consistently.
+fn room_order(room: &str) -> (bool, String, &str) {
+    let folded = room.to_ascii_lowercase();
     // The exact name breaks ties between rooms that differ only in case, so
     // each still forms one contiguous group.
-    (OUTSIDE.contains(&folded.as_str()), folded, room.to_owned())
+    (OUTSIDE.contains(&folded.as_str()), folded, room)
 }
 
 #[cfg(test)]
@@ -68,18 +78,18 @@ mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
 
-    fn place(room: &str, name: &str, id: &str) -> Placement {
+    fn place(room: &str, name: &str, id: &'static str) -> Placement<&'static str> {
         Placement {
             room: room.into(),
             name: name.into(),
-            id: DeviceId::new(id),
+            device: id,
         }
     }
 
-    fn check(placements: Vec<Placement>, want: &[(&str, &[&str])]) {
+    fn check(placements: Vec<Placement<&'static str>>, want: &[(&str, &[&str])]) {
         let got: Vec<(String, Vec<String>)> = group(placements)
             .into_iter()
-            .map(|r| (r.name, r.devices.into_iter().map(|d| d.0).collect()))
+            .map(|r| (r.name, r.devices.into_iter().map(String::from).collect()))
             .collect();
         let want: Vec<(String, Vec<String>)> = want
             .iter()
@@ -103,13 +113,14 @@ mod tests {
                 place("Bedroom", "Bedroom thermometer", "bed-t"),
                 place("Kitchen", "Fridge", "fridge"),
                 place("Living room", "Living room AC", "lr-ac"),
+                place("Living room", "living room AC", "lr-ac-2"),
                 place("bedroom", "Bedroom fan", "bed-fan"),
             ],
             &[
                 ("Bedroom", &["bed-t"]),
                 ("bedroom", &["bed-fan"]),
                 ("Kitchen", &["fridge"]),
-                ("Living room", &["lr-ac", "lr-light"]),
+                ("Living room", &["lr-ac", "lr-ac-2", "lr-light"]),
                 ("Outdoors", &["outdoor"]),
                 ("Porch", &["porch"]),
             ],
@@ -119,7 +130,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn heading_ids_are_attribute_safe() {
-        let room = Room {
+        let room: Room<()> = Room {
             name: "Kid's Room 2".into(),
             devices: vec![],
         };
