@@ -11,6 +11,8 @@
 //! construction, and the line keeps each contiguous segment's lowest and
 //! highest point (they take the place of LTTB's pick in their bucket).
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// One sample: milliseconds since the Unix epoch, and a value. A NaN value marks
@@ -122,21 +124,25 @@ pub fn envelope(buckets: impl IntoIterator<Item = Bucket>, width_ms: i64) -> Vec
 /// - `max_points` 1 gives the latest point; 2 gives the first and the latest.
 pub fn lttb(points: &[Point], max_points: usize, gap_ms: i64) -> Vec<Point> {
     let segments = segments(points, gap_ms);
-    let finite: usize = segments.iter().map(Vec::len).sum();
+    let finite: usize = segments.iter().map(|s| s.len).sum();
     if max_points == 0 || finite == 0 {
         return Vec::new();
     }
     if max_points == 1 {
         return segments
             .last()
-            .and_then(|last| last.last())
-            .copied()
+            .map(|last| points[last.end - 1])
             .into_iter()
             .collect();
     }
     let breaks = segments.len() - 1;
     if finite + breaks <= max_points {
-        return join(segments.iter().map(|s| s.to_vec()).collect());
+        return join(
+            segments
+                .iter()
+                .map(|s| s.points(points).into_owned())
+                .collect(),
+        );
     }
     // Keep as many gaps as the budget allows: all the points plus some markers
     // if the points fit, otherwise a marker and two edges for each kept gap.
@@ -145,48 +151,81 @@ pub fn lttb(points: &[Point], max_points: usize, gap_ms: i64) -> Vec<Point> {
     } else {
         ((max_points - 2) / 3).min(breaks)
     };
-    let segments = bridge(segments, keep);
+    let segments = bridge(points, segments, keep);
     let budget = max_points - (segments.len() - 1);
     let shares = shares(&segments, budget);
     join(
         segments
             .iter()
             .zip(shares)
-            .map(|(segment, share)| downsample_segment(segment, share))
+            .map(|(segment, share)| downsample_segment(&segment.points(points), share))
             .collect(),
     )
 }
 
+/// A run of the input, `start..end`, holding `len` finite points. Found runs
+/// hold nothing else; a bridged run may also hold the NaNs it bridged.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    start: usize,
+    end: usize,
+    len: usize,
+}
+
+impl Segment {
+    /// The run's finite points, borrowed from the input unless NaNs must go.
+    fn points<'a>(&self, points: &'a [Point]) -> Cow<'a, [Point]> {
+        let run = &points[self.start..self.end];
+        if self.len == run.len() {
+            Cow::Borrowed(run)
+        } else {
+            Cow::Owned(run.iter().filter(|p| !p.is_gap()).copied().collect())
+        }
+    }
+}
+
 /// The runs of finite points, split at NaNs and at jumps wider than `gap_ms`.
-fn segments(points: &[Point], gap_ms: i64) -> Vec<Vec<Point>> {
-    let mut segments: Vec<Vec<Point>> = Vec::new();
-    let mut open: Vec<Point> = Vec::new();
-    for point in points {
-        let jump = open
-            .last()
-            .is_some_and(|last| point.t.saturating_sub(last.t) > gap_ms);
+/// Runs are index ranges, so a million points are not copied to be read.
+fn segments(points: &[Point], gap_ms: i64) -> Vec<Segment> {
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut open: Option<Segment> = None;
+    for (index, point) in points.iter().enumerate() {
+        let jump = open.is_some_and(|run| point.t.saturating_sub(points[run.end - 1].t) > gap_ms);
         if point.is_gap() || jump {
-            if !open.is_empty() {
-                segments.push(std::mem::take(&mut open));
-            }
+            segments.extend(open.take());
             if point.is_gap() {
                 continue;
             }
         }
-        open.push(*point);
+        match &mut open {
+            Some(run) => {
+                run.end = index + 1;
+                run.len += 1;
+            }
+            None => {
+                open = Some(Segment {
+                    start: index,
+                    end: index + 1,
+                    len: 1,
+                });
+            }
+        }
     }
-    if !open.is_empty() {
-        segments.push(open);
-    }
+    segments.extend(open);
     segments
 }
 
-/// Joins segments back together, leaving only the `keep` widest gaps.
-fn bridge(segments: Vec<Vec<Point>>, keep: usize) -> Vec<Vec<Point>> {
+/// Joins neighbouring runs, leaving only the `keep` widest gaps between them.
+fn bridge(points: &[Point], segments: Vec<Segment>, keep: usize) -> Vec<Segment> {
     let mut widths: Vec<(i64, usize)> = segments
         .windows(2)
         .enumerate()
-        .map(|(i, pair)| (gap_width(&pair[0], &pair[1]), i))
+        .map(|(i, pair)| {
+            let width = points[pair[1].start]
+                .t
+                .saturating_sub(points[pair[0].end - 1].t);
+            (width, i)
+        })
         .collect();
     // Widest first; among equals the earlier gap wins, so the result is stable.
     widths.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -194,32 +233,24 @@ fn bridge(segments: Vec<Vec<Point>>, keep: usize) -> Vec<Vec<Point>> {
     for (_, index) in widths.into_iter().take(keep) {
         kept[index] = true;
     }
-    let mut joined: Vec<Vec<Point>> = Vec::new();
+    let mut joined: Vec<Segment> = Vec::new();
     for (index, segment) in segments.into_iter().enumerate() {
         match joined.last_mut() {
-            Some(open) if !kept[index - 1] => open.extend(segment),
+            Some(open) if !kept[index - 1] => {
+                open.end = segment.end;
+                open.len += segment.len;
+            }
             _ => joined.push(segment),
         }
     }
     joined
 }
 
-fn gap_width(before: &[Point], after: &[Point]) -> i64 {
-    match (before.last(), after.first()) {
-        (Some(a), Some(b)) => b.t.saturating_sub(a.t),
-        _ => 0,
-    }
-}
-
 /// Splits `budget` points between segments: each gets its edges (or its only
 /// point), the rest goes in proportion to length, largest remainders first.
-fn shares(segments: &[Vec<Point>], budget: usize) -> Vec<usize> {
-    let base: Vec<usize> = segments.iter().map(|s| s.len().min(2)).collect();
-    let spare_room: Vec<usize> = segments
-        .iter()
-        .zip(&base)
-        .map(|(s, b)| s.len() - b)
-        .collect();
+fn shares(segments: &[Segment], budget: usize) -> Vec<usize> {
+    let base: Vec<usize> = segments.iter().map(|s| s.len.min(2)).collect();
+    let spare_room: Vec<usize> = segments.iter().zip(&base).map(|(s, b)| s.len - b).collect();
     let room: usize = spare_room.iter().sum();
     let spare = budget.saturating_sub(base.iter().sum());
     if room == 0 {
@@ -240,7 +271,7 @@ fn shares(segments: &[Vec<Point>], budget: usize) -> Vec<usize> {
         if given == spare {
             break;
         }
-        if shares[index] < segments[index].len() {
+        if shares[index] < segments[index].len {
             shares[index] += 1;
             given += 1;
         }
