@@ -83,3 +83,77 @@ pub(crate) fn backfill(
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Scan;
+    use crate::store::sqlite::SqliteStore;
+    use chrono::TimeZone;
+    use hearth_core::{DeviceId, Metric};
+    use std::ops::ControlFlow;
+
+    /// Rows and readings stored for the outdoor temperature over `from..to`.
+    fn stored(
+        store: &SqliteStore,
+        resolution: Resolution,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> (usize, u64) {
+        let scan = Scan {
+            device: DeviceId::new("outdoor-thermometer"),
+            metric: Metric::Temperature,
+            resolution,
+            from_us: from.timestamp_micros(),
+            to_us: to.timestamp_micros(),
+        };
+        let (mut rows, mut readings) = (0, 0);
+        store
+            .history()
+            .scan(&scan, &mut |row| {
+                rows += 1;
+                readings += row.count;
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        (rows, readings)
+    }
+
+    #[test]
+    fn backfill_writes_each_minute_once_and_raw_rows_only_within_raw_retention() {
+        let dir = tempfile::tempdir().unwrap();
+        let retention = Retention {
+            raw: TimeDelta::days(1),
+            minute: TimeDelta::days(365),
+        };
+        let mut store = SqliteStore::open(dir.path(), retention).unwrap();
+        let config = SimulatorConfig {
+            seed: Some(3),
+            backfill_days: 3,
+            ..SimulatorConfig::default()
+        };
+        let now = Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap();
+        let from = now - TimeDelta::days(3);
+        let table = [
+            (Resolution::Raw, (1440, 1440)),
+            (Resolution::Minute, (4320, 4320)),
+            (Resolution::Hour, (72, 4320)),
+        ];
+        // The second run, an hour later, finds the span covered and adds nothing.
+        for later in [TimeDelta::zero(), TimeDelta::hours(1)] {
+            backfill(&mut store, &config, retention, now + later).unwrap();
+            for (resolution, want) in table {
+                assert_eq!(
+                    stored(&store, resolution, from, now),
+                    want,
+                    "{resolution:?} after {later}"
+                );
+            }
+        }
+        let latest = store.load().unwrap().readings;
+        assert!(
+            latest.iter().all(|r| r.at == now - STEP),
+            "the latest readings are the last minute's: {latest:?}"
+        );
+    }
+}
