@@ -1,6 +1,7 @@
 //! The devices the hub has told us about, kept up to date by applying its
 //! messages. Keyed by device id; each device is a bundle of signals (see
-//! [`DeviceEntry`]), so the map itself changes only when devices come or go.
+//! [`DeviceEntry`]), so the map itself changes only when devices come, go or
+//! are redefined.
 
 pub(crate) mod device_entry;
 pub(crate) mod rooms;
