@@ -6,7 +6,8 @@
 //!   are the only places that know where data lives; the rest sees hearth-core
 //!   types, so a server database or an MQTT broker can replace them later.
 //! - Everything on the wire is a hearth-core protocol type; the hub defines no
-//!   wire format of its own.
+//!   wire format of its own (the CSV export's columns, documented in
+//!   docs/protocol.md, are the one plain-text exception).
 //! - Input from outside (a browser frame, a device reading, a file on disk) is
 //!   refused with a reason, never panicked on.
 //! - Shutdown is graceful: every WebSocket gets a Close frame and the store is

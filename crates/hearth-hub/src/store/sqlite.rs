@@ -154,6 +154,10 @@ impl SqliteStore {
         // nothing that was committed.
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(fail)?;
+        // A 32 MiB page cache (the default is 2 MiB) keeps the hot end of each
+        // index in memory while large batches and backfills go in.
+        conn.pragma_update(None, "cache_size", -32_768)
+            .map_err(fail)?;
         migrate(&mut conn, &path)?;
         Ok(SqliteStore {
             conn,

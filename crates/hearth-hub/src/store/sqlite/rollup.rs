@@ -2,7 +2,7 @@
 //! is folded into per-bucket summaries in memory, then each summary is merged
 //! into its row with one UPSERT, inside the batch's own transaction.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use hearth_core::{Metric, Resolution};
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -81,10 +81,11 @@ impl Summary {
 }
 
 /// The batch's readings, summarised per (series, bucket start) at each width.
+/// Ordered like the tables' keys, so the UPSERTs walk each B-tree in order.
 #[derive(Debug, Default)]
 pub(super) struct Rollups {
-    minute: HashMap<(i64, i64), Summary>,
-    hour: HashMap<(i64, i64), Summary>,
+    minute: BTreeMap<(i64, i64), Summary>,
+    hour: BTreeMap<(i64, i64), Summary>,
 }
 
 impl Rollups {
