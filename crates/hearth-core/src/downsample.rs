@@ -117,7 +117,9 @@ pub fn envelope(buckets: impl IntoIterator<Item = Bucket>, width_ms: i64) -> Vec
 /// is that count before downsampling (leading, trailing and repeated NaNs add
 /// nothing to `m`).
 ///
-/// - Each segment keeps its first and last point, and its lowest and highest.
+/// - Each segment keeps its first and last point, and its lowest and highest
+///   (should those two share an LTTB bucket, the highest; the envelope carries
+///   the lowest).
 /// - Segments share the budget in proportion to their length.
 /// - When the budget is too small for every gap (each needs a marker and two
 ///   edge points), the widest gaps are kept and the narrowest bridged.
@@ -187,31 +189,30 @@ impl Segment {
 /// The runs of finite points, split at NaNs and at jumps wider than `gap_ms`.
 /// Runs are index ranges, so a million points are not copied to be read.
 fn segments(points: &[Point], gap_ms: i64) -> Vec<Segment> {
+    let run = |start, end| Segment {
+        start,
+        end,
+        len: end - start,
+    };
     let mut segments: Vec<Segment> = Vec::new();
-    let mut open: Option<Segment> = None;
+    let mut open: Option<usize> = None;
+    let mut previous = i64::MIN;
     for (index, point) in points.iter().enumerate() {
-        let jump = open.is_some_and(|run| point.t.saturating_sub(points[run.end - 1].t) > gap_ms);
-        if point.is_gap() || jump {
-            segments.extend(open.take());
-            if point.is_gap() {
-                continue;
-            }
+        if point.is_gap() {
+            segments.extend(open.take().map(|start| run(start, index)));
+            continue;
         }
-        match &mut open {
-            Some(run) => {
-                run.end = index + 1;
-                run.len += 1;
+        match open {
+            Some(start) if point.t.saturating_sub(previous) > gap_ms => {
+                segments.push(run(start, index));
+                open = Some(index);
             }
-            None => {
-                open = Some(Segment {
-                    start: index,
-                    end: index + 1,
-                    len: 1,
-                });
-            }
+            Some(_) => {}
+            None => open = Some(index),
         }
+        previous = point.t;
     }
-    segments.extend(open);
+    segments.extend(open.map(|start| run(start, points.len())));
     segments
 }
 
@@ -290,8 +291,9 @@ fn join(segments: Vec<Vec<Point>>) -> Vec<Point> {
     out
 }
 
-/// Classic LTTB on one gap-free segment, except that the segment's lowest and
-/// highest points are picked in whichever bucket holds them.
+/// Classic LTTB on one gap-free segment, then the segment's lowest and highest
+/// inner points take the place of the pick in whichever bucket holds them (the
+/// highest wins if both share one; the envelope still carries the other).
 fn downsample_segment(points: &[Point], threshold: usize) -> Vec<Point> {
     let len = points.len();
     if threshold >= len {
@@ -303,45 +305,46 @@ fn downsample_segment(points: &[Point], threshold: usize) -> Vec<Point> {
         2 => return vec![points[0], points[len - 1]],
         _ => {}
     }
-    let (lowest, highest) = extremes(points);
-    let mut out = Vec::with_capacity(threshold);
-    out.push(points[0]);
     // The points between the edges, cut into `threshold - 2` buckets.
-    let every = (len - 2) as f64 / (threshold - 2) as f64;
+    let buckets = threshold - 2;
+    let every = (len - 2) as f64 / buckets as f64;
     let edge = |bucket: usize| ((bucket as f64 * every) as usize + 1).min(len - 1);
+    let mut picks = Vec::with_capacity(threshold);
+    picks.push(0);
+    let (mut lowest, mut highest) = (1, 1);
     let mut anchor = points[0];
-    for bucket in 0..threshold - 2 {
+    for bucket in 0..buckets {
         let (start, end) = (edge(bucket), edge(bucket + 1));
-        let next = if bucket + 3 == threshold {
+        let next = if bucket + 1 == buckets {
             &points[len - 1..]
         } else {
             &points[end..edge(bucket + 2)]
         };
-        let pick = if (start..end).contains(&highest) {
-            highest
-        } else if (start..end).contains(&lowest) {
-            lowest
-        } else {
-            largest_triangle(&points[start..end], anchor, mean(next)) + start
-        };
-        anchor = points[pick];
-        out.push(anchor);
-    }
-    out.push(points[len - 1]);
-    out
-}
-
-fn extremes(points: &[Point]) -> (usize, usize) {
-    let (mut lowest, mut highest) = (0, 0);
-    for (index, point) in points.iter().enumerate() {
-        if point.v < points[lowest].v {
-            lowest = index;
+        let best = largest_triangle(&points[start..end], anchor, mean(next));
+        if points[start + best.lowest].v < points[lowest].v {
+            lowest = start + best.lowest;
         }
-        if point.v > points[highest].v {
-            highest = index;
+        if points[start + best.highest].v > points[highest].v {
+            highest = start + best.highest;
         }
+        picks.push(start + best.pick);
+        anchor = points[start + best.pick];
     }
-    (lowest, highest)
+    picks.push(len - 1);
+    for extreme in [lowest, highest] {
+        // The first bucket whose end lies beyond the extreme holds it.
+        let (mut low, mut high) = (0, buckets - 1);
+        while low < high {
+            let middle = (low + high) / 2;
+            if edge(middle + 1) <= extreme {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        picks[low + 1] = extreme;
+    }
+    picks.into_iter().map(|index| points[index]).collect()
 }
 
 /// The average point of a non-empty run, with time relative to `points[0]` so
@@ -357,20 +360,38 @@ fn mean(points: &[Point]) -> (f64, f64) {
     (origin as f64 + t / n, v / n)
 }
 
-/// The index of the point in `candidates` that makes the largest triangle with
-/// `anchor` and `next`.
-fn largest_triangle(candidates: &[Point], anchor: Point, next: (f64, f64)) -> usize {
-    let (ax, ay) = (0.0, anchor.v);
-    let (nx, ny) = (next.0 - anchor.t as f64, next.1);
-    let mut best = (0, f64::NEG_INFINITY);
+/// What one pass over a bucket's candidates finds (indices into the bucket).
+struct Best {
+    /// The point making the largest triangle with the anchor and the next mean.
+    pick: usize,
+    lowest: usize,
+    highest: usize,
+}
+
+fn largest_triangle(candidates: &[Point], anchor: Point, next: (f64, f64)) -> Best {
+    // Twice the triangle's area, with time measured from the anchor so that
+    // epoch milliseconds keep their precision.
+    let (dx, dy) = (next.0 - anchor.t as f64, next.1 - anchor.v);
+    let mut best = Best {
+        pick: 0,
+        lowest: 0,
+        highest: 0,
+    };
+    let (mut area, mut low, mut high) = (f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
     for (index, point) in candidates.iter().enumerate() {
         let x = (point.t - anchor.t) as f64;
-        let area = ((ax - nx) * (point.v - ay) - (ax - x) * (ny - ay)).abs();
-        if area > best.1 {
-            best = (index, area);
+        let here = (x * dy - dx * (point.v - anchor.v)).abs();
+        if here > area {
+            (area, best.pick) = (here, index);
+        }
+        if point.v < low {
+            (low, best.lowest) = (point.v, index);
+        }
+        if point.v > high {
+            (high, best.highest) = (point.v, index);
         }
     }
-    best.0
+    best
 }
 
 #[cfg(test)]
