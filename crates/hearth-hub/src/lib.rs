@@ -15,6 +15,7 @@
 
 mod adapter;
 mod api;
+mod automation;
 mod dashboard;
 mod hub;
 mod server;
@@ -30,6 +31,10 @@ use axum::routing::{any, get};
 use tokio::sync::watch;
 use tower_http::trace::TraceLayer;
 
+pub use automation::{
+    Automations, Clock, ManualClock, Notification, Outcome, Place, PlaceError, RuleError,
+    StepResult, Trace,
+};
 pub use hub::{Hub, HubEvent, IngestError};
 pub use server::{Config, Error, Server};
 pub use simulator::{MAX_SPEED, SimulatorConfig};

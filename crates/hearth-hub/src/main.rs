@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::TimeDelta;
 use clap::Parser;
-use hearth_hub::{Config, MAX_SPEED, Retention, Server, SimulatorConfig};
+use hearth_hub::{Config, MAX_SPEED, Place, Retention, Server, SimulatorConfig};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -48,6 +48,20 @@ struct Args {
     /// How long 1-minute rollups are kept; 1-hour rollups are kept forever.
     #[arg(long, value_name = "DAYS", default_value_t = 365, value_parser = parse_days)]
     minute_retention_days: u32,
+    /// The house's latitude in degrees north (south negative), for sun events.
+    #[arg(
+        long,
+        value_name = "DEGREES",
+        default_value_t = 51.5,
+        allow_negative_numbers = true
+    )]
+    latitude: f64,
+    /// The house's longitude in degrees east (west negative).
+    #[arg(long, value_name = "DEGREES", default_value_t = -0.13, allow_negative_numbers = true)]
+    longitude: f64,
+    /// The house's IANA time zone, in which rules' times of day are read.
+    #[arg(long, value_name = "ZONE", default_value = "Europe/London")]
+    timezone: String,
 }
 
 fn parse_days(text: &str) -> Result<u32, String> {
@@ -87,6 +101,8 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    let place = Place::new(args.latitude, args.longitude, &args.timezone)
+        .context("invalid --latitude, --longitude or --timezone")?;
     let config = Config {
         dist: args.dist,
         data_dir: args.data_dir,
@@ -102,6 +118,7 @@ async fn main() -> anyhow::Result<()> {
         },
     };
     let server = Server::open(config).context("cannot start the hub")?;
+    server.automations().set_place(place);
     let listener = TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

@@ -10,6 +10,7 @@ use chrono::Utc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::automation::{Automations, Clock, Place};
 use crate::hub::Hub;
 use crate::simulator::{Simulator, SimulatorConfig};
 use crate::store::sqlite::SqliteStore;
@@ -56,6 +57,7 @@ pub enum Error {
 #[derive(Debug)]
 pub struct Server {
     hub: Arc<Hub>,
+    automations: Arc<Automations>,
     simulator: Option<Simulator>,
     dist: PathBuf,
 }
@@ -92,8 +94,13 @@ impl Server {
             .simulator
             .as_ref()
             .map(|simulator| Simulator::new(&hub, simulator));
+        // Rules run on the simulator's clock when there is one, so that its
+        // sped-up days have dusks and ten-minute holds of their own.
+        let clock = simulator.as_ref().map_or(Clock::Real, Simulator::clock);
+        let automations = Automations::new(hub.clone(), clock, Place::default());
         Ok(Server {
             hub,
+            automations,
             simulator,
             dist: config.dist,
         })
@@ -103,9 +110,14 @@ impl Server {
         self.hub.clone()
     }
 
+    /// The rules and their runner, which starts when the hub serves.
+    pub fn automations(&self) -> Arc<Automations> {
+        self.automations.clone()
+    }
+
     /// Serves on `listener` until `shutdown` completes, then stops accepting,
     /// closes every WebSocket with 1001 "hub shutting down", stops the adapters
-    /// and flushes the store before returning.
+    /// and the rule runner, and flushes the store before returning.
     pub async fn serve(
         self,
         listener: TcpListener,
@@ -116,6 +128,7 @@ impl Server {
             tokio::spawn(simulator.run(self.hub.clone(), stopped.clone()));
         }
         tokio::spawn(prune_periodically(self.hub.clone(), stopped.clone()));
+        tokio::spawn(self.automations.clone().run(stopped.clone()));
         let router = crate::app(self.hub.clone(), self.dist, stopped.clone());
         let mut signal = stopped;
         let served = {

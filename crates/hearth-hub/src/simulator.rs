@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::adapter::{self, AdapterCommand};
+use crate::automation::Clock;
 use crate::hub::Hub;
 use house::{ADAPTER, House};
 
@@ -142,6 +143,16 @@ impl Simulator {
             rng: SmallRng::seed_from_u64(seed),
             seed,
         }
+    }
+
+    /// The simulated clock, for the rule runner: in a rule, "for 10 minutes"
+    /// means ten simulated minutes, and dusk comes at the simulated dusk.
+    pub(crate) fn clock(&self) -> Clock {
+        Clock::fast(
+            self.clock.real_start,
+            self.clock.sim_start,
+            self.clock.speed,
+        )
     }
 
     /// Reports readings and obeys commands until `shutdown` turns true (or its

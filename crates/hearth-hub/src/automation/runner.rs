@@ -1,0 +1,653 @@
+//! The rule runner: one task that applies each hub event to its picture of
+//! the house (a core [`World`]), evaluates every enabled rule against it, and
+//! carries out the steps the engine plans, each at its instant. Between
+//! events it sleeps until the next hold, schedule or step falls due.
+//!
+//! Rules live in memory for now, managed through [`Automations`]; each keeps
+//! its engine memory, the steps still to come and a ring of recent traces.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use hearth_core::protocol::DeviceSnapshot;
+use hearth_core::rules::{
+    self, Decision, Diagnostic, Event, Rule, RuleMemory, Severity, Step, Trigger, World,
+};
+use hearth_core::{CommandError, Device, DeviceState};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{Notify, mpsc, oneshot, watch};
+
+use super::{Clock, Place};
+use crate::hub::{Hub, HubEvent};
+
+/// How many traces each rule keeps, newest last.
+const TRACES_KEPT: usize = 50;
+
+/// How far ahead the runner predicts a new rule's clock-driven triggers;
+/// with nothing due in that span, it looks again at its end.
+const PREDICTION: TimeDelta = TimeDelta::days(1);
+
+/// How many notifications the hub keeps for the dashboard, newest last.
+const NOTIFICATIONS_KEPT: usize = 100;
+
+/// What a rule did about one trigger firing (or one rejected by a
+/// condition), and how each of its steps went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    /// Unique within the hub's run, increasing.
+    pub id: u64,
+    /// The engine's decision, with the trigger, its reason and every
+    /// condition's result.
+    pub decision: Decision,
+    /// One per step carried out (or cancelled) so far, in order.
+    pub outcomes: Vec<Outcome>,
+}
+
+/// How one planned step went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// Index into the rule's `actions`.
+    pub action: usize,
+    /// When it was carried out.
+    pub at: DateTime<Utc>,
+    pub result: StepResult,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepResult {
+    /// The device carried out the command and reports this state.
+    Done(DeviceState),
+    /// The hub or the device refused the command, or the device did not answer.
+    Failed(CommandError),
+    /// The message is in [`Automations::notifications`].
+    Notified,
+    /// The engine planned no action here, for this reason.
+    Skipped(String),
+    /// A later firing of a `restart` rule, or disabling the rule, dropped it.
+    Cancelled,
+}
+
+/// A message a rule asked to show in the dashboard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    pub rule: String,
+    pub at: DateTime<Utc>,
+    pub message: String,
+}
+
+/// Why a change to the rules was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RuleError {
+    #[error("there is already a rule {0}")]
+    Exists(String),
+    #[error("there is no rule {0}")]
+    NotFound(String),
+    /// Every problem validation found; at least one is an error.
+    #[error("the rule has {} problem(s), the first at {}", .0.len(), .0.first().map_or("", |d| d.path.as_str()))]
+    Invalid(Vec<Diagnostic>),
+}
+
+/// The hub's automations: the rules, what each remembers, and the runner
+/// task ([`Automations::run`]) that carries them out.
+#[derive(Debug)]
+pub struct Automations {
+    hub: Arc<Hub>,
+    clock: Clock,
+    state: Mutex<State>,
+    /// Wakes the runner when rules or the place change, so it evaluates the
+    /// new rules and works out when to wake next.
+    changed: Notify,
+    /// Requests to answer once everything before them has been handled.
+    settle: mpsc::UnboundedSender<oneshot::Sender<()>>,
+    settled: Mutex<Option<mpsc::UnboundedReceiver<oneshot::Sender<()>>>>,
+}
+
+#[derive(Debug)]
+struct State {
+    place: Place,
+    world: World,
+    rules: BTreeMap<String, Slot>,
+    notifications: VecDeque<Notification>,
+    next_trace: u64,
+}
+
+/// One rule and everything the runner keeps for it.
+#[derive(Debug)]
+struct Slot {
+    rule: Rule,
+    memory: RuleMemory,
+    /// Planned steps not yet carried out, in the order planned.
+    pending: Vec<Pending>,
+    traces: VecDeque<Trace>,
+}
+
+#[derive(Debug, Clone)]
+struct Pending {
+    run: u64,
+    /// The trace of the firing that planned it.
+    trace: u64,
+    step: Step,
+}
+
+/// A step that has fallen due, and whose rule it is.
+#[derive(Debug)]
+struct Due {
+    rule: String,
+    pending: Pending,
+}
+
+impl Automations {
+    /// Automations for `hub`, with no rules yet, timed by `clock`. Start the
+    /// runner with [`Automations::run`].
+    pub fn new(hub: Arc<Hub>, clock: Clock, place: Place) -> Arc<Automations> {
+        let (settle, settled) = mpsc::unbounded_channel();
+        let world = World::new(hub.snapshot());
+        Arc::new(Automations {
+            hub,
+            clock,
+            state: Mutex::new(State {
+                place,
+                world,
+                rules: BTreeMap::new(),
+                notifications: VecDeque::new(),
+                next_trace: 0,
+            }),
+            changed: Notify::new(),
+            settle,
+            settled: Mutex::new(Some(settled)),
+        })
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn place(&self) -> Place {
+        self.state().place
+    }
+
+    /// Moves the house: sun events and local times are worked out afresh.
+    pub fn set_place(&self, place: Place) {
+        let mut state = self.state();
+        state.place = place;
+        for slot in state.rules.values_mut() {
+            slot.memory.reschedule();
+        }
+        drop(state);
+        self.changed.notify_one();
+    }
+
+    /// Adds `rule`, refused if its id is taken or validation finds an error;
+    /// returns the warnings. A new rule starts from now: it does not fire for
+    /// moments or crossings before it was added.
+    pub fn add(&self, rule: Rule) -> Result<Vec<Diagnostic>, RuleError> {
+        let warnings = self.check(&rule)?;
+        let mut state = self.state();
+        if state.rules.contains_key(&rule.id) {
+            return Err(RuleError::Exists(rule.id));
+        }
+        state.rules.insert(
+            rule.id.clone(),
+            Slot {
+                rule,
+                memory: RuleMemory::default(),
+                pending: Vec::new(),
+                traces: VecDeque::new(),
+            },
+        );
+        drop(state);
+        self.changed.notify_one();
+        Ok(warnings)
+    }
+
+    /// Replaces the rule with `rule`'s id. Edited triggers start from fresh
+    /// memory (keeping the runs in progress and when the rule last switched
+    /// each device, so an edit cannot defeat `min_cycle`); otherwise the
+    /// rule carries on where it was. Enabling or disabling works as
+    /// [`Automations::enable`] does.
+    pub fn replace(&self, rule: Rule) -> Result<Vec<Diagnostic>, RuleError> {
+        let warnings = self.check(&rule)?;
+        let now = self.clock.now();
+        let mut state = self.state();
+        let State {
+            place,
+            world,
+            rules,
+            ..
+        } = &mut *state;
+        let slot = rules
+            .get_mut(&rule.id)
+            .ok_or_else(|| RuleError::NotFound(rule.id.clone()))?;
+        if slot.rule.triggers != rule.triggers {
+            slot.memory = RuleMemory {
+                runs: std::mem::take(&mut slot.memory.runs),
+                next_run: slot.memory.next_run,
+                switched: std::mem::take(&mut slot.memory.switched),
+                ..RuleMemory::default()
+            };
+        }
+        let enabling = rule.enabled != slot.rule.enabled;
+        slot.rule = rule;
+        if enabling {
+            slot.restart(world, now, place);
+        }
+        drop(state);
+        self.changed.notify_one();
+        Ok(warnings)
+    }
+
+    /// Removes the rule `id`; its steps still to come are dropped.
+    pub fn remove(&self, id: &str) -> Result<Rule, RuleError> {
+        let slot = self
+            .state()
+            .rules
+            .remove(id)
+            .ok_or_else(|| RuleError::NotFound(id.to_owned()))?;
+        self.changed.notify_one();
+        Ok(slot.rule)
+    }
+
+    /// Enables or disables the rule `id`. Either way its triggers start
+    /// afresh from now: a disabled rule drops the steps it had still to
+    /// carry out, and a re-enabled one does not fire for what happened while
+    /// it was off.
+    pub fn enable(&self, id: &str, enabled: bool) -> Result<(), RuleError> {
+        let now = self.clock.now();
+        let mut state = self.state();
+        let State {
+            place,
+            world,
+            rules,
+            ..
+        } = &mut *state;
+        let slot = rules
+            .get_mut(id)
+            .ok_or_else(|| RuleError::NotFound(id.to_owned()))?;
+        if slot.rule.enabled != enabled {
+            slot.rule.enabled = enabled;
+            slot.restart(world, now, place);
+        }
+        drop(state);
+        self.changed.notify_one();
+        Ok(())
+    }
+
+    /// Every rule, by id.
+    pub fn rules(&self) -> Vec<Rule> {
+        self.state()
+            .rules
+            .values()
+            .map(|slot| slot.rule.clone())
+            .collect()
+    }
+
+    /// The rule `id`'s recent traces, oldest first.
+    pub fn traces(&self, id: &str) -> Option<Vec<Trace>> {
+        let state = self.state();
+        Some(state.rules.get(id)?.traces.iter().cloned().collect())
+    }
+
+    /// The recent notifications, oldest first.
+    pub fn notifications(&self) -> Vec<Notification> {
+        self.state().notifications.iter().cloned().collect()
+    }
+
+    /// Completes once the runner has handled every event published, every
+    /// rule change made and every step due before the call (or at once if
+    /// the runner is not running).
+    pub async fn settled(&self) {
+        let (reply, done) = oneshot::channel();
+        if self.settle.send(reply).is_ok() {
+            let _ = done.await;
+        }
+    }
+
+    /// The runner: handles the hub's events and the clock until `shutdown`
+    /// turns true. Only one runner runs per [`Automations`]; a second call
+    /// returns at once.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let taken = self
+            .settled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let Some(mut settle) = taken else {
+            tracing::warn!("the rule runner is already running");
+            return;
+        };
+        // Subscribe before the snapshot so nothing falls between the two.
+        let mut events = self.hub.subscribe();
+        self.state().resync(self.hub.snapshot());
+        // When the rules were last evaluated: a wake-up due by then has been
+        // seen to, and is not asked about again and again.
+        let mut ticked = Some(self.handle(None).await);
+        tracing::info!(rules = self.state().rules.len(), "rule runner running");
+        loop {
+            let wake = self
+                .state()
+                .next_wake(self.clock.now())
+                .map(|wake| match ticked {
+                    Some(ticked) if wake <= ticked => ticked + TimeDelta::seconds(1),
+                    _ => wake,
+                });
+            // In this order: everything already waiting is handled before a
+            // request to settle is answered.
+            tokio::select! {
+                biased;
+                () = crate::stopping(&mut shutdown) => break,
+                event = events.recv() => match event {
+                    Ok(event) => ticked = Some(self.handle(Some(event)).await),
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "the rule runner fell behind; resynchronising");
+                        self.state().resync(self.hub.snapshot());
+                        ticked = Some(self.handle(None).await);
+                    }
+                    Err(RecvError::Closed) => break,
+                },
+                () = self.changed.notified() => ticked = Some(self.handle(None).await),
+                () = self.clock.sleep_until(wake) => {
+                    ticked = Some(self.handle(None).await);
+                }
+                Some(reply) = settle.recv() => {
+                    let _ = reply.send(());
+                }
+            }
+        }
+        tracing::info!("rule runner stopped");
+    }
+
+    /// Applies `event` (a tick when `None`), evaluates every enabled rule and
+    /// carries out the steps that have fallen due. Returns the instant used.
+    async fn handle(&self, event: Option<HubEvent>) -> DateTime<Utc> {
+        let now = self.clock.now();
+        let due = {
+            let mut state = self.state();
+            let event = match event {
+                Some(event) => state.event(event, &self.hub),
+                None => Event::Tick,
+            };
+            state.world.apply(&event, now);
+            state.evaluate(&event, now);
+            // The engine's memory is to be persisted here, before anything
+            // it decided is carried out, so a crash cannot fire twice.
+            state.take_due(now)
+        };
+        for due in due {
+            self.carry_out(due).await;
+        }
+        now
+    }
+
+    async fn carry_out(&self, due: Due) {
+        let Due { rule, pending } = due;
+        let result = match &pending.step {
+            Step::Command {
+                device, command, ..
+            } => match self.hub.execute(device, command.clone()).await {
+                Ok(state) => StepResult::Done(state),
+                Err(error) => {
+                    tracing::warn!(rule, %device, ?command, %error, "a rule's command failed");
+                    StepResult::Failed(error)
+                }
+            },
+            Step::Notify { message, .. } => {
+                tracing::info!(rule, message, "notification");
+                self.state().notify(Notification {
+                    rule: rule.clone(),
+                    at: self.clock.now(),
+                    message: message.clone(),
+                });
+                StepResult::Notified
+            }
+            Step::Skipped { reason, .. } => StepResult::Skipped(reason.clone()),
+        };
+        let outcome = Outcome {
+            action: action_of(&pending.step),
+            at: self.clock.now(),
+            result,
+        };
+        if let Some(slot) = self.state().rules.get_mut(&rule) {
+            slot.record(pending.trace, outcome);
+        }
+    }
+
+    /// Validates `rule` against the devices the hub has now.
+    fn check(&self, rule: &Rule) -> Result<Vec<Diagnostic>, RuleError> {
+        let devices: Vec<Device> = self
+            .hub
+            .snapshot()
+            .into_iter()
+            .map(|snapshot| snapshot.device)
+            .collect();
+        let diagnostics = rules::validate(rule, devices.as_slice());
+        if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+            Err(RuleError::Invalid(diagnostics))
+        } else {
+            Ok(diagnostics)
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // Nothing panics while holding the lock; if something did, each rule's
+        // slot would still be whole, as every update replaces whole values.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl State {
+    /// The engine's form of a hub event, with the state a device changed from.
+    fn event(&mut self, event: HubEvent, hub: &Hub) -> Event {
+        let device = match &event {
+            HubEvent::Reading(reading) => &reading.device,
+            HubEvent::StateChanged { device, .. } => device,
+        };
+        // A device registered since the runner started.
+        if !self.world.devices.contains_key(device) {
+            self.resync(hub.snapshot());
+        }
+        match event {
+            HubEvent::Reading(reading) => Event::Reading { reading },
+            HubEvent::StateChanged { device, state, .. } => Event::StateChanged {
+                from: self.world.state(&device).cloned().unwrap_or_default(),
+                device,
+                to: state,
+            },
+        }
+    }
+
+    /// Takes the devices afresh from the hub, keeping when each last switched.
+    fn resync(&mut self, devices: Vec<DeviceSnapshot>) {
+        let switched = std::mem::take(&mut self.world.switched);
+        self.world = World::new(devices);
+        self.world.switched = switched;
+    }
+
+    fn evaluate(&mut self, event: &Event, now: DateTime<Utc>) {
+        let State {
+            place,
+            world,
+            rules,
+            next_trace,
+            ..
+        } = self;
+        for slot in rules.values_mut().filter(|slot| slot.rule.enabled) {
+            let (memory, decisions) = rules::evaluate(
+                &slot.rule,
+                &slot.memory,
+                world,
+                event,
+                now,
+                &place.site,
+                &place.zone,
+            );
+            slot.memory = memory;
+            for decision in decisions {
+                *next_trace += 1;
+                slot.decide(decision, *next_trace);
+            }
+        }
+    }
+
+    /// Removes and returns the steps due by `now`, earliest first.
+    fn take_due(&mut self, now: DateTime<Utc>) -> Vec<Due> {
+        let mut due = Vec::new();
+        for (id, slot) in &mut self.rules {
+            let (ready, later) = std::mem::take(&mut slot.pending)
+                .into_iter()
+                .partition(|pending| pending.step.at() <= now);
+            slot.pending = later;
+            due.extend(ready.into_iter().map(|pending: Pending| Due {
+                rule: id.clone(),
+                pending,
+            }));
+        }
+        // Stable, so each run's steps keep their planned order.
+        due.sort_by_key(|due| due.pending.step.at());
+        due
+    }
+
+    /// The earliest instant a step, a hold, a silence or a clock-driven
+    /// trigger falls due.
+    fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.rules
+            .values()
+            .filter(|slot| slot.rule.enabled)
+            .flat_map(|slot| {
+                let step = slot.pending.iter().map(|pending| pending.step.at()).min();
+                let hold = rules::next_deadline(&slot.rule, &slot.memory, &self.world);
+                [step, hold, slot.next_moment(now, &self.place)]
+            })
+            .flatten()
+            .min()
+    }
+
+    fn notify(&mut self, notification: Notification) {
+        self.notifications.push_back(notification);
+        if self.notifications.len() > NOTIFICATIONS_KEPT {
+            self.notifications.pop_front();
+        }
+    }
+}
+
+impl Slot {
+    /// When the rule's next clock-driven trigger is due. Evaluation notes it
+    /// in the memory; until a trigger has been through one, it is predicted.
+    fn next_moment(&self, now: DateTime<Utc>, place: &Place) -> Option<DateTime<Utc>> {
+        let unknown = self.rule.triggers.iter().enumerate().any(|(i, trigger)| {
+            clock_driven(trigger)
+                && self
+                    .memory
+                    .triggers
+                    .get(i)
+                    .is_none_or(|memory| memory.quiet_until.is_none())
+        });
+        let noted = self
+            .memory
+            .triggers
+            .iter()
+            .filter_map(|trigger| trigger.quiet_until)
+            .min();
+        let predicted = unknown.then(|| {
+            rules::next_firings(&self.rule, now, PREDICTION, &place.site, &place.zone)
+                .first()
+                .map_or(now + PREDICTION, |upcoming| upcoming.at)
+        });
+        noted.into_iter().chain(predicted).min()
+    }
+
+    /// Records `decision` as trace `id`, queueing a firing's steps and
+    /// dropping those of the runs it cancels.
+    fn decide(&mut self, decision: Decision, id: u64) {
+        match &decision {
+            Decision::Fired(firing) => {
+                tracing::info!(rule = self.rule.id, reason = firing.reason, "fired");
+                self.cancel(|run| firing.cancels.contains(&run), firing.at);
+                self.pending.extend(firing.steps.iter().map(|step| Pending {
+                    run: firing.run,
+                    trace: id,
+                    step: step.clone(),
+                }));
+            }
+            Decision::Missed { scheduled, .. } => {
+                tracing::info!(rule = self.rule.id, %scheduled, "missed while the hub was down");
+            }
+            Decision::Rejected { .. } | Decision::Skipped { .. } => {}
+        }
+        self.traces.push_back(Trace {
+            id,
+            decision,
+            outcomes: Vec::new(),
+        });
+        if self.traces.len() > TRACES_KEPT {
+            self.traces.pop_front();
+        }
+    }
+
+    /// Drops the pending steps of the runs `which` picks, noting each as
+    /// cancelled in its trace.
+    fn cancel(&mut self, which: impl Fn(u64) -> bool, at: DateTime<Utc>) {
+        let (cancelled, kept) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|pending: &Pending| which(pending.run));
+        self.pending = kept;
+        for pending in cancelled {
+            let outcome = Outcome {
+                action: action_of(&pending.step),
+                at,
+                result: StepResult::Cancelled,
+            };
+            self.record(pending.trace, outcome);
+        }
+    }
+
+    fn record(&mut self, trace: u64, outcome: Outcome) {
+        // The trace may have been pushed out of the ring by newer ones.
+        if let Some(trace) = self.traces.iter_mut().find(|t| t.id == trace) {
+            trace.outcomes.push(outcome);
+        }
+    }
+
+    /// Starts the rule's triggers afresh from `now`, as after enabling or
+    /// disabling it; a disabled rule drops its steps still to come.
+    fn restart(&mut self, world: &World, now: DateTime<Utc>, place: &Place) {
+        let off = Rule {
+            enabled: false,
+            ..self.rule.clone()
+        };
+        // Evaluating a disabled rule forgets its holds and marks its
+        // schedules handled up to now.
+        let (memory, _) = rules::evaluate(
+            &off,
+            &self.memory,
+            world,
+            &Event::Tick,
+            now,
+            &place.site,
+            &place.zone,
+        );
+        self.memory = memory;
+        if !self.rule.enabled {
+            self.cancel(|_| true, now);
+            self.memory.runs.clear();
+        }
+    }
+}
+
+fn clock_driven(trigger: &Trigger) -> bool {
+    matches!(
+        trigger,
+        Trigger::Sun { .. }
+            | Trigger::Elevation { .. }
+            | Trigger::Time { .. }
+            | Trigger::Every { .. }
+    )
+}
+
+fn action_of(step: &Step) -> usize {
+    match step {
+        Step::Command { action, .. }
+        | Step::Notify { action, .. }
+        | Step::Skipped { action, .. } => *action,
+    }
+}
