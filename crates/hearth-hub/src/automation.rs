@@ -7,6 +7,7 @@
 //! through [`Hub::execute`](crate::Hub::execute), the same validated path a
 //! browser's commands take, so a rule can do nothing a user could not.
 
+mod api;
 mod clock;
 mod runner;
 
@@ -16,6 +17,7 @@ mod tests;
 use chrono_tz::Tz;
 use hearth_core::Site;
 
+pub(crate) use api::routes;
 pub use clock::{Clock, ManualClock};
 pub use runner::{Automations, Notification, Outcome, RuleError, StepResult, Trace};
 

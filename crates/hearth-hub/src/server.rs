@@ -129,7 +129,8 @@ impl Server {
         }
         tokio::spawn(prune_periodically(self.hub.clone(), stopped.clone()));
         tokio::spawn(self.automations.clone().run(stopped.clone()));
-        let router = crate::app(self.hub.clone(), self.dist, stopped.clone());
+        let router = crate::app(self.hub.clone(), self.dist, stopped.clone())
+            .merge(crate::automation::routes(self.automations.clone()));
         let mut signal = stopped;
         let served = {
             let server = axum::serve(listener, router)

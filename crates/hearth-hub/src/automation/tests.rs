@@ -448,3 +448,96 @@ fn a_place_reports_every_problem_in_its_settings() {
         "{error}"
     );
 }
+
+/// Asks `automations`' endpoints for `uri`: the status and the JSON body.
+async fn get(automations: &Arc<Automations>, uri: &str) -> (u16, serde_json::Value) {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    let request = Request::get(uri).body(Body::empty()).expect("a request");
+    let response = routes(automations.clone())
+        .oneshot(request)
+        .await
+        .expect("an answer");
+    let status = response.status().as_u16();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("a body");
+    let json = serde_json::from_slice(&body)
+        .unwrap_or_else(|_| panic!("{uri}: not JSON: {}", String::from_utf8_lossy(&body)));
+    (status, json)
+}
+
+#[tokio::test]
+async fn the_sun_endpoint_answers_for_the_site_and_refuses_bad_dates() {
+    let house = House::start(noon()).await;
+    let dusk = json!(civil_dusk());
+
+    // Today is the manual clock's day at the site.
+    for uri in ["/api/sun", "/api/sun?date=2026-03-10"] {
+        let (status, day) = get(&house.automations, uri).await;
+        assert_eq!(status, 200, "{uri}: {day}");
+        assert_eq!(
+            (&day["date"], &day["civil_dusk"]),
+            (&json!("2026-03-10"), &dusk)
+        );
+    }
+    // Far north at midsummer the sun does not set: no sunset, not garbage.
+    house
+        .automations
+        .set_place(Place::new(78.22, 15.65, "Arctic/Longyearbyen").expect("Svalbard"));
+    let (status, day) = get(&house.automations, "/api/sun?date=2026-06-21").await;
+    assert_eq!(status, 200, "{day}");
+    assert_eq!(day["sunset"], serde_json::Value::Null);
+    assert!(day["solar_noon"].is_string(), "{day}");
+    // The first and last days answered do not overflow.
+    for date in ["0001-01-01", "9999-12-31"] {
+        let (status, day) = get(&house.automations, &format!("/api/sun?date={date}")).await;
+        assert_eq!((status, &day["date"]), (200, &json!(date)), "{day}");
+    }
+
+    for date in [
+        "2026-13-01",
+        "yesterday",
+        "2026-3-10T00:00",
+        "10000-01-01",
+        "",
+    ] {
+        let uri = format!("/api/sun?date={date}");
+        let (status, error) = get(&house.automations, &uri).await;
+        assert_eq!(
+            (status, &error["code"]),
+            (400, &json!("bad_request")),
+            "{uri}"
+        );
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("not a date like 2026-06-21"),
+            "{uri}: {message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_templates_endpoint_lists_the_shipped_templates() {
+    let house = House::start(noon()).await;
+    let (status, templates) = get(&house.automations, "/api/rules/templates").await;
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = templates
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|template| template["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "lights-at-dusk",
+            "cool-when-hot",
+            "setpoint-follows-outdoor",
+            "fridge-alert",
+            "lights-off-when-empty"
+        ]
+    );
+}

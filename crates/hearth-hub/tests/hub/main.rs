@@ -5,6 +5,7 @@
 mod support;
 
 mod api;
+mod automation;
 mod durability;
 mod history;
 mod lifecycle;
