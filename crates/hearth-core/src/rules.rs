@@ -31,6 +31,7 @@ mod condition;
 mod engine;
 mod schedule;
 mod templates;
+mod trace;
 mod trigger;
 mod validate;
 mod world;
@@ -48,6 +49,7 @@ pub use templates::{
     Template, cool_when_hot, fridge_alert, lights_at_dusk, lights_off_when_empty,
     setpoint_follows_outdoor, templates,
 };
+pub use trace::{Notification, Outcome, RuleStatus, StepResult, Trace};
 pub use trigger::{Crossing, StateMatch, Trigger};
 pub use validate::{DeviceCatalog, Diagnostic, Severity, validate};
 pub use world::{Event, World};

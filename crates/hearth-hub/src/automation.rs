@@ -19,7 +19,8 @@ use hearth_core::Site;
 
 pub(crate) use api::routes;
 pub use clock::{Clock, ManualClock};
-pub use runner::{Automations, Notification, Outcome, RuleError, StepResult, Trace};
+pub use hearth_core::rules::{Notification, Outcome, RuleStatus, StepResult, Trace};
+pub use runner::{Automations, RuleError};
 
 /// Where the house is: what sun events and local times are computed for.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -331,6 +331,11 @@ impl Hub {
         Ok(state)
     }
 
+    /// Queues `write` for the store; the answer says when it is committed.
+    pub(crate) async fn save(&self, write: Write) -> Result<Committed, StoreError> {
+        self.store.write(write).await
+    }
+
     /// Commits everything queued for the store and releases it.
     pub(crate) async fn close_store(&self) -> Result<(), StoreError> {
         self.store.close().await
@@ -546,6 +551,7 @@ mod tests {
                 // The lamp no longer reports humidity; this one is dropped.
                 Reading::new(lamp.clone(), Metric::Humidity, 40.0, at(6)),
             ],
+            rules: Vec::new(),
         });
         let started = hub.register_device(
             device(

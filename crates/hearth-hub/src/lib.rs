@@ -33,7 +33,7 @@ use tower_http::trace::TraceLayer;
 
 pub use automation::{
     Automations, Clock, ManualClock, Notification, Outcome, Place, PlaceError, RuleError,
-    StepResult, Trace,
+    RuleStatus, StepResult, Trace,
 };
 pub use hub::{Hub, HubEvent, IngestError};
 pub use server::{Config, Error, Server};

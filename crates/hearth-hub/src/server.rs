@@ -67,6 +67,12 @@ impl Server {
     /// house. Nothing listens yet, so a bad setting or a locked database is
     /// reported before the hub claims its address.
     pub fn open(config: Config) -> Result<Server, Error> {
+        Server::open_with_clock(config, None)
+    }
+
+    /// As [`Server::open`], with the rule runner timed by `clock` instead of
+    /// the wall clock (or the simulator's): tests turn a manual clock.
+    pub fn open_with_clock(config: Config, clock: Option<Clock>) -> Result<Server, Error> {
         if let Some(problem) = config.simulator.as_ref().and_then(SimulatorConfig::problem) {
             return Err(Error::Simulator(problem));
         }
@@ -81,11 +87,13 @@ impl Server {
         if let Some(simulator) = &config.simulator {
             crate::simulator::backfill(&mut store, simulator, config.retention, Utc::now())?;
         }
-        let restored = store.load()?;
+        let mut restored = store.load()?;
+        let rules = std::mem::take(&mut restored.rules);
         tracing::info!(
             data_dir = %config.data_dir.display(),
             states = restored.states.len(),
             readings = restored.readings.len(),
+            rules = rules.len(),
             "store opened"
         );
         let store = StoreHandle::spawn(store).map_err(Error::Writer)?;
@@ -96,8 +104,10 @@ impl Server {
             .map(|simulator| Simulator::new(&hub, simulator));
         // Rules run on the simulator's clock when there is one, so that its
         // sped-up days have dusks and ten-minute holds of their own.
-        let clock = simulator.as_ref().map_or(Clock::Real, Simulator::clock);
+        let clock =
+            clock.unwrap_or_else(|| simulator.as_ref().map_or(Clock::Real, Simulator::clock));
         let automations = Automations::new(hub.clone(), clock, Place::default());
+        automations.restore(rules);
         Ok(Server {
             hub,
             automations,

@@ -1,5 +1,6 @@
 //! Where the hub keeps what must outlive a restart: readings with their 1-minute
-//! and 1-hour rollups, and each device's last state. A small [`Store`] trait is
+//! and 1-hour rollups, each device's last state, and the automation rules with
+//! what each remembers (its pending `for` holds and schedules). A small [`Store`] trait is
 //! the seam (SQLite today, a server database later); one writer thread drains a
 //! queue and commits each batch in one transaction, so callers on the async side
 //! never wait for the disk unless they ask to (see [`Committed`]). Reads go
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use std::thread;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use hearth_core::rules::{Rule, RuleMemory};
 use hearth_core::{DeviceId, DeviceState, Metric, Reading, Resolution};
 use tokio::sync::{mpsc, oneshot};
 
@@ -101,6 +103,18 @@ pub(crate) enum Write {
         state: DeviceState,
         at: DateTime<Utc>,
     },
+    /// A rule created or edited, with the memory it carries on with. (Boxed,
+    /// as readings are by far the most common write.)
+    Rule {
+        rule: Box<Rule>,
+        memory: Box<RuleMemory>,
+    },
+    /// What the rule `id` remembers now (nothing happens if it is gone).
+    Memory {
+        id: String,
+        memory: Box<RuleMemory>,
+    },
+    RemoveRule(String),
 }
 
 /// What a store remembers from the last run.
@@ -109,6 +123,8 @@ pub(crate) struct Restored {
     pub(crate) states: Vec<(DeviceId, DeviceState)>,
     /// The latest reading of each (device, metric).
     pub(crate) readings: Vec<Reading>,
+    /// Every rule, by id, with what it remembered.
+    pub(crate) rules: Vec<(Rule, RuleMemory)>,
 }
 
 /// A place readings and states live. Implementations are synchronous and owned

@@ -3,23 +3,29 @@
 //! carries out the steps the engine plans, each at its instant. Between
 //! events it sleeps until the next hold, schedule or step falls due.
 //!
-//! Rules live in memory for now, managed through [`Automations`]; each keeps
-//! its engine memory, the steps still to come and a ring of recent traces.
+//! Rules are managed through [`Automations`]; each keeps its engine memory,
+//! the steps still to come and a ring of recent traces. Every rule and its
+//! memory are saved to the store: an edit before it is acknowledged, and the
+//! memory after each evaluation that changed it, committed before any step
+//! it planned is carried out, so a restart neither loses a pending `for`
+//! hold nor fires twice.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use hearth_core::Device;
 use hearth_core::protocol::DeviceSnapshot;
 use hearth_core::rules::{
-    self, Decision, Diagnostic, Event, Rule, RuleMemory, Severity, Step, Trigger, World,
+    self, Decision, Diagnostic, Event, Notification, Outcome, Rule, RuleMemory, RuleStatus,
+    Severity, Step, StepResult, Trace, Trigger, Upcoming, World,
 };
-use hearth_core::{CommandError, Device, DeviceState};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::{Clock, Place};
 use crate::hub::{Hub, HubEvent};
+use crate::store::{Committed, Write};
 
 /// How many traces each rule keeps, newest last.
 const TRACES_KEPT: usize = 50;
@@ -30,51 +36,6 @@ const PREDICTION: TimeDelta = TimeDelta::days(1);
 
 /// How many notifications the hub keeps for the dashboard, newest last.
 const NOTIFICATIONS_KEPT: usize = 100;
-
-/// What a rule did about one trigger firing (or one rejected by a
-/// condition), and how each of its steps went.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Trace {
-    /// Unique within the hub's run, increasing.
-    pub id: u64,
-    /// The engine's decision, with the trigger, its reason and every
-    /// condition's result.
-    pub decision: Decision,
-    /// One per step carried out (or cancelled) so far, in order.
-    pub outcomes: Vec<Outcome>,
-}
-
-/// How one planned step went.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    /// Index into the rule's `actions`.
-    pub action: usize,
-    /// When it was carried out.
-    pub at: DateTime<Utc>,
-    pub result: StepResult,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum StepResult {
-    /// The device carried out the command and reports this state.
-    Done(DeviceState),
-    /// The hub or the device refused the command, or the device did not answer.
-    Failed(CommandError),
-    /// The message is in [`Automations::notifications`].
-    Notified,
-    /// The engine planned no action here, for this reason.
-    Skipped(String),
-    /// A later firing of a `restart` rule, or disabling the rule, dropped it.
-    Cancelled,
-}
-
-/// A message a rule asked to show in the dashboard.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Notification {
-    pub rule: String,
-    pub at: DateTime<Utc>,
-    pub message: String,
-}
 
 /// Why a change to the rules was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -95,6 +56,9 @@ pub struct Automations {
     hub: Arc<Hub>,
     clock: Clock,
     state: Mutex<State>,
+    /// Held while a change is made and queued for the store, so the store
+    /// sees changes in the order they were made in memory.
+    edits: tokio::sync::Mutex<()>,
     /// Wakes the runner when rules or the place change, so it evaluates the
     /// new rules and works out when to wake next.
     changed: Notify,
@@ -153,10 +117,33 @@ impl Automations {
                 notifications: VecDeque::new(),
                 next_trace: 0,
             }),
+            edits: tokio::sync::Mutex::new(()),
             changed: Notify::new(),
             settle,
             settled: Mutex::new(Some(settled)),
         })
+    }
+
+    /// Takes back the rules saved by an earlier run, with what each
+    /// remembered. They are not validated again (their devices may not have
+    /// registered yet). Runs that were waiting out a delay when the hub
+    /// stopped are abandoned: their remaining steps are not carried out.
+    pub(crate) fn restore(&self, saved: Vec<(Rule, RuleMemory)>) {
+        let mut state = self.state();
+        for (rule, mut memory) in saved {
+            memory.runs.clear();
+            state.rules.insert(
+                rule.id.clone(),
+                Slot {
+                    rule,
+                    memory,
+                    pending: Vec::new(),
+                    traces: VecDeque::new(),
+                },
+            );
+        }
+        drop(state);
+        self.changed.notify_one();
     }
 
     pub fn clock(&self) -> &Clock {
@@ -181,23 +168,23 @@ impl Automations {
     /// Adds `rule`, refused if its id is taken or validation finds an error;
     /// returns the warnings. A new rule starts from now: it does not fire for
     /// moments or crossings before it was added.
-    pub fn add(&self, rule: Rule) -> Result<Vec<Diagnostic>, RuleError> {
+    pub async fn add(&self, rule: Rule) -> Result<Vec<Diagnostic>, RuleError> {
         let warnings = self.check(&rule)?;
-        let mut state = self.state();
-        if state.rules.contains_key(&rule.id) {
-            return Err(RuleError::Exists(rule.id));
-        }
-        state.rules.insert(
-            rule.id.clone(),
-            Slot {
+        self.edit(|state, _| {
+            if state.rules.contains_key(&rule.id) {
+                return Err(RuleError::Exists(rule.id));
+            }
+            let slot = Slot {
                 rule,
                 memory: RuleMemory::default(),
                 pending: Vec::new(),
                 traces: VecDeque::new(),
-            },
-        );
-        drop(state);
-        self.changed.notify_one();
+            };
+            let write = slot.saved();
+            state.rules.insert(slot.rule.id.clone(), slot);
+            Ok(write)
+        })
+        .await?;
         Ok(warnings)
     }
 
@@ -206,70 +193,89 @@ impl Automations {
     /// each device, so an edit cannot defeat `min_cycle`); otherwise the
     /// rule carries on where it was. Enabling or disabling works as
     /// [`Automations::enable`] does.
-    pub fn replace(&self, rule: Rule) -> Result<Vec<Diagnostic>, RuleError> {
+    pub async fn replace(&self, rule: Rule) -> Result<Vec<Diagnostic>, RuleError> {
         let warnings = self.check(&rule)?;
-        let now = self.clock.now();
-        let mut state = self.state();
-        let State {
-            place,
-            world,
-            rules,
-            ..
-        } = &mut *state;
-        let slot = rules
-            .get_mut(&rule.id)
-            .ok_or_else(|| RuleError::NotFound(rule.id.clone()))?;
-        if slot.rule.triggers != rule.triggers {
-            slot.memory = RuleMemory {
-                runs: std::mem::take(&mut slot.memory.runs),
-                next_run: slot.memory.next_run,
-                switched: std::mem::take(&mut slot.memory.switched),
-                ..RuleMemory::default()
-            };
-        }
-        let enabling = rule.enabled != slot.rule.enabled;
-        slot.rule = rule;
-        if enabling {
-            slot.restart(world, now, place);
-        }
-        drop(state);
-        self.changed.notify_one();
+        self.edit(|state, now| {
+            let State {
+                place,
+                world,
+                rules,
+                ..
+            } = state;
+            let slot = rules
+                .get_mut(&rule.id)
+                .ok_or_else(|| RuleError::NotFound(rule.id.clone()))?;
+            if slot.rule.triggers != rule.triggers {
+                slot.memory = RuleMemory {
+                    runs: std::mem::take(&mut slot.memory.runs),
+                    next_run: slot.memory.next_run,
+                    switched: std::mem::take(&mut slot.memory.switched),
+                    ..RuleMemory::default()
+                };
+            }
+            let enabling = rule.enabled != slot.rule.enabled;
+            slot.rule = rule;
+            if enabling {
+                slot.restart(world, now, place);
+            }
+            Ok(slot.saved())
+        })
+        .await?;
         Ok(warnings)
     }
 
     /// Removes the rule `id`; its steps still to come are dropped.
-    pub fn remove(&self, id: &str) -> Result<Rule, RuleError> {
-        let slot = self
-            .state()
-            .rules
-            .remove(id)
-            .ok_or_else(|| RuleError::NotFound(id.to_owned()))?;
-        self.changed.notify_one();
-        Ok(slot.rule)
+    pub async fn remove(&self, id: &str) -> Result<Rule, RuleError> {
+        let mut removed = None;
+        self.edit(|state, _| {
+            let slot = state
+                .rules
+                .remove(id)
+                .ok_or_else(|| RuleError::NotFound(id.to_owned()))?;
+            removed = Some(slot.rule);
+            Ok(Write::RemoveRule(id.to_owned()))
+        })
+        .await?;
+        removed.ok_or_else(|| RuleError::NotFound(id.to_owned()))
     }
 
     /// Enables or disables the rule `id`. Either way its triggers start
     /// afresh from now: a disabled rule drops the steps it had still to
     /// carry out, and a re-enabled one does not fire for what happened while
     /// it was off.
-    pub fn enable(&self, id: &str, enabled: bool) -> Result<(), RuleError> {
-        let now = self.clock.now();
-        let mut state = self.state();
-        let State {
-            place,
-            world,
-            rules,
-            ..
-        } = &mut *state;
-        let slot = rules
-            .get_mut(id)
-            .ok_or_else(|| RuleError::NotFound(id.to_owned()))?;
-        if slot.rule.enabled != enabled {
-            slot.rule.enabled = enabled;
-            slot.restart(world, now, place);
-        }
-        drop(state);
+    pub async fn enable(&self, id: &str, enabled: bool) -> Result<(), RuleError> {
+        self.edit(|state, now| {
+            let State {
+                place,
+                world,
+                rules,
+                ..
+            } = state;
+            let slot = rules
+                .get_mut(id)
+                .ok_or_else(|| RuleError::NotFound(id.to_owned()))?;
+            if slot.rule.enabled != enabled {
+                slot.rule.enabled = enabled;
+                slot.restart(world, now, place);
+            }
+            Ok(slot.saved())
+        })
+        .await
+    }
+
+    /// Makes `change` to the rules (given the time now) and saves what it
+    /// returns, waiting until that is committed; the runner is woken to
+    /// evaluate the rules afresh.
+    async fn edit(
+        &self,
+        change: impl FnOnce(&mut State, DateTime<Utc>) -> Result<Write, RuleError>,
+    ) -> Result<(), RuleError> {
+        let edits = self.edits.lock().await;
+        let write = change(&mut self.state(), self.clock.now())?;
         self.changed.notify_one();
+        let saved = self.save(write).await;
+        drop(edits);
+        durable(saved).await;
         Ok(())
     }
 
@@ -280,6 +286,61 @@ impl Automations {
             .values()
             .map(|slot| slot.rule.clone())
             .collect()
+    }
+
+    /// The rule `id`, if there is one.
+    pub fn rule(&self, id: &str) -> Option<Rule> {
+        Some(self.state().rules.get(id)?.rule.clone())
+    }
+
+    /// Every rule with when it last fired and when it fires next (looked for
+    /// up to `horizon` ahead), by id.
+    pub fn statuses(&self, horizon: TimeDelta) -> Vec<RuleStatus> {
+        let now = self.clock.now();
+        let state = self.state();
+        state
+            .rules
+            .values()
+            .map(|slot| RuleStatus {
+                rule: slot.rule.clone(),
+                last_fired: slot
+                    .memory
+                    .triggers
+                    .iter()
+                    .filter_map(|trigger| trigger.last_fired)
+                    .max(),
+                next_firing: slot
+                    .rule
+                    .enabled
+                    .then(|| {
+                        rules::next_firings(
+                            &slot.rule,
+                            now,
+                            horizon,
+                            &state.place.site,
+                            &state.place.zone,
+                        )
+                        .first()
+                        .copied()
+                    })
+                    .flatten(),
+            })
+            .collect()
+    }
+
+    /// The clock-driven firings of the rule `id` from now until `horizon`
+    /// ahead, earliest first (conditions are not applied).
+    pub fn preview(&self, id: &str, horizon: TimeDelta) -> Option<Vec<Upcoming>> {
+        let now = self.clock.now();
+        let state = self.state();
+        let slot = state.rules.get(id)?;
+        Some(rules::next_firings(
+            &slot.rule,
+            now,
+            horizon,
+            &state.place.site,
+            &state.place.zone,
+        ))
     }
 
     /// The rule `id`'s recent traces, oldest first.
@@ -360,19 +421,37 @@ impl Automations {
     /// Applies `event` (a tick when `None`), evaluates every enabled rule and
     /// carries out the steps that have fallen due. Returns the instant used.
     async fn handle(&self, event: Option<HubEvent>) -> DateTime<Utc> {
+        let edits = self.edits.lock().await;
         let now = self.clock.now();
-        let due = {
+        let (due, changed) = {
             let mut state = self.state();
             let event = match event {
                 Some(event) => state.event(event, &self.hub),
                 None => Event::Tick,
             };
             state.world.apply(&event, now);
-            state.evaluate(&event, now);
-            // The engine's memory is to be persisted here, before anything
-            // it decided is carried out, so a crash cannot fire twice.
-            state.take_due(now)
+            let changed = state.evaluate(&event, now);
+            (state.take_due(now), changed)
         };
+        // The engine's memory is committed before anything it decided is
+        // carried out, so a crash cannot fire twice. Writes are committed in
+        // order, so the last one's answer stands for them all.
+        let mut last = None;
+        for (id, memory) in changed {
+            last = Some(
+                self.save(Write::Memory {
+                    id,
+                    memory: Box::new(memory),
+                })
+                .await,
+            );
+        }
+        drop(edits);
+        if !due.is_empty()
+            && let Some(saved) = last
+        {
+            durable(saved).await;
+        }
         for due in due {
             self.carry_out(due).await;
         }
@@ -409,6 +488,18 @@ impl Automations {
         };
         if let Some(slot) = self.state().rules.get_mut(&rule) {
             slot.record(pending.trace, outcome);
+        }
+    }
+
+    /// Queues `write` for the store. A store that fails is logged, and the
+    /// rules carry on in memory, as device states do.
+    async fn save(&self, write: Write) -> Option<Committed> {
+        match self.hub.save(write).await {
+            Ok(committed) => Some(committed),
+            Err(error) => {
+                tracing::warn!(%error, "a rule change was not saved");
+                None
+            }
         }
     }
 
@@ -463,7 +554,8 @@ impl State {
         self.world.switched = switched;
     }
 
-    fn evaluate(&mut self, event: &Event, now: DateTime<Utc>) {
+    /// Runs every enabled rule on `event`; returns the memories that changed.
+    fn evaluate(&mut self, event: &Event, now: DateTime<Utc>) -> Vec<(String, RuleMemory)> {
         let State {
             place,
             world,
@@ -471,6 +563,7 @@ impl State {
             next_trace,
             ..
         } = self;
+        let mut changed = Vec::new();
         for slot in rules.values_mut().filter(|slot| slot.rule.enabled) {
             let (memory, decisions) = rules::evaluate(
                 &slot.rule,
@@ -481,12 +574,16 @@ impl State {
                 &place.site,
                 &place.zone,
             );
+            if memory != slot.memory {
+                changed.push((slot.rule.id.clone(), memory.clone()));
+            }
             slot.memory = memory;
             for decision in decisions {
                 *next_trace += 1;
                 slot.decide(decision, *next_trace);
             }
         }
+        changed
     }
 
     /// Removes and returns the steps due by `now`, earliest first.
@@ -531,6 +628,14 @@ impl State {
 }
 
 impl Slot {
+    /// The rule and its memory as the store keeps them.
+    fn saved(&self) -> Write {
+        Write::Rule {
+            rule: Box::new(self.rule.clone()),
+            memory: Box::new(self.memory.clone()),
+        }
+    }
+
     /// When the rule's next clock-driven trigger is due. Evaluation notes it
     /// in the memory; until a trigger has been through one, it is predicted.
     fn next_moment(&self, now: DateTime<Utc>, place: &Place) -> Option<DateTime<Utc>> {
@@ -631,6 +736,15 @@ impl Slot {
             self.cancel(|_| true, now);
             self.memory.runs.clear();
         }
+    }
+}
+
+/// Waits until `saved` is committed; a failure has been logged by the store.
+async fn durable(saved: Option<Committed>) {
+    if let Some(saved) = saved
+        && let Err(error) = saved.wait().await
+    {
+        tracing::warn!(%error, "a rule change may not have been saved");
     }
 }
 

@@ -115,9 +115,9 @@ impl House {
             .expect("the runner settles");
     }
 
-    fn add(&self, rule: Rule) {
+    async fn add(&self, rule: Rule) {
         let id = rule.id.clone();
-        if let Err(error) = self.automations.add(rule) {
+        if let Err(error) = self.automations.add(rule).await {
             panic!("{id} is refused: {error:?}");
         }
     }
@@ -224,7 +224,7 @@ fn civil_dusk() -> DateTime<Utc> {
 async fn ac_comes_on_once_after_ten_hot_minutes_and_goes_off_below_24() {
     let house = House::start(noon()).await;
     for rule in cool_when_hot(&DeviceId::new(THERMOMETER), &DeviceId::new(AC)).rules {
-        house.add(rule);
+        house.add(rule).await;
     }
     house.settle().await;
     house.read(25.0).await;
@@ -267,7 +267,9 @@ async fn ac_comes_on_once_after_ten_hot_minutes_and_goes_off_below_24() {
 async fn lights_come_on_at_the_computed_dusk_and_not_before() {
     let house = House::start(noon()).await;
     let dusk = civil_dusk();
-    house.add(lights_at_dusk(&[DeviceId::new(PORCH)]).rules.remove(0));
+    house
+        .add(lights_at_dusk(&[DeviceId::new(PORCH)]).rules.remove(0))
+        .await;
     house.settle().await;
 
     house.set(dusk - TimeDelta::minutes(30)).await;
@@ -295,16 +297,19 @@ async fn lights_come_on_at_the_computed_dusk_and_not_before() {
 async fn disabled_rules_never_fire_and_do_not_catch_up_when_enabled() {
     let house = House::start(noon()).await;
     let dusk = civil_dusk();
-    house.add(lights_at_dusk(&[DeviceId::new(PORCH)]).rules.remove(0));
+    house
+        .add(lights_at_dusk(&[DeviceId::new(PORCH)]).rules.remove(0))
+        .await;
     for mut rule in cool_when_hot(&DeviceId::new(THERMOMETER), &DeviceId::new(AC)).rules {
         // Disabled in the document, not only afterwards.
         rule.enabled = rule.id != "cool-when-hot-on";
-        house.add(rule);
+        house.add(rule).await;
     }
     house.settle().await;
     house
         .automations
         .enable("lights-at-dusk-on", false)
+        .await
         .expect("the rule exists");
     house.settle().await;
 
@@ -324,6 +329,7 @@ async fn disabled_rules_never_fire_and_do_not_catch_up_when_enabled() {
     house
         .automations
         .enable("lights-at-dusk-on", true)
+        .await
         .expect("the rule exists");
     house.advance(TimeDelta::minutes(1)).await;
     assert!(!house.is_on(PORCH));
@@ -333,17 +339,19 @@ async fn disabled_rules_never_fire_and_do_not_catch_up_when_enabled() {
 #[tokio::test]
 async fn a_refused_command_is_a_failed_outcome_and_the_run_goes_on() {
     let house = House::start(noon()).await;
-    house.add(rule(json!({
-        "id": "jammed-at-five-past",
-        "name": "Jammed light at 12:05",
-        "triggers": [{"type": "time", "at": "12:05"}],
-        "actions": [
-            {"type": "command", "device": JAMMED, "command": {"action": "turn_on"}},
-            {"type": "delay", "wait": {"minutes": 1}},
-            {"type": "command", "device": PORCH, "command": {"action": "turn_on"}},
-            {"type": "notify", "message": "tried the jammed light"}
-        ]
-    })));
+    house
+        .add(rule(json!({
+            "id": "jammed-at-five-past",
+            "name": "Jammed light at 12:05",
+            "triggers": [{"type": "time", "at": "12:05"}],
+            "actions": [
+                {"type": "command", "device": JAMMED, "command": {"action": "turn_on"}},
+                {"type": "delay", "wait": {"minutes": 1}},
+                {"type": "command", "device": PORCH, "command": {"action": "turn_on"}},
+                {"type": "notify", "message": "tried the jammed light"}
+            ]
+        })))
+        .await;
     house.settle().await;
     house.advance(TimeDelta::minutes(5)).await;
     assert!(!house.is_on(PORCH), "the delay is not over");
@@ -383,9 +391,9 @@ async fn rules_are_added_replaced_removed_and_refused_with_every_problem() {
             "actions": [{"type": "command", "device": PORCH, "command": {"action": "toggle"}}]
         }))
     };
-    house.add(porch_at("porch", "12:10"));
+    house.add(porch_at("porch", "12:10")).await;
     assert_eq!(
-        house.automations.add(porch_at("porch", "12:20")),
+        house.automations.add(porch_at("porch", "12:20")).await,
         Err(RuleError::Exists("porch".into()))
     );
     let broken = rule(json!({
@@ -394,7 +402,7 @@ async fn rules_are_added_replaced_removed_and_refused_with_every_problem() {
                       "crossing": "above", "threshold": 20.0}],
         "actions": [{"type": "command", "device": THERMOMETER, "command": {"action": "turn_on"}}]
     }));
-    match house.automations.add(broken) {
+    match house.automations.add(broken).await {
         Err(RuleError::Invalid(problems)) => {
             let paths: Vec<&str> = problems.iter().map(|d| d.path.as_str()).collect();
             assert_eq!(paths, ["triggers[0].device", "actions[0].command"]);
@@ -402,7 +410,7 @@ async fn rules_are_added_replaced_removed_and_refused_with_every_problem() {
         other => panic!("expected both problems, got {other:?}"),
     }
     assert_eq!(
-        house.automations.replace(porch_at("ghost", "12:00")),
+        house.automations.replace(porch_at("ghost", "12:00")).await,
         Err(RuleError::NotFound("ghost".into()))
     );
 
@@ -410,6 +418,7 @@ async fn rules_are_added_replaced_removed_and_refused_with_every_problem() {
     house
         .automations
         .replace(porch_at("porch", "12:20"))
+        .await
         .expect("the rule exists");
     house.settle().await;
     house.advance(TimeDelta::minutes(15)).await;
@@ -417,7 +426,11 @@ async fn rules_are_added_replaced_removed_and_refused_with_every_problem() {
     house.advance(TimeDelta::minutes(5)).await;
     assert!(house.is_on(PORCH));
 
-    let removed = house.automations.remove("porch").expect("the rule exists");
+    let removed = house
+        .automations
+        .remove("porch")
+        .await
+        .expect("the rule exists");
     assert_eq!(removed.id, "porch");
     assert!(house.automations.rules().is_empty());
     assert_eq!(house.automations.traces("porch"), None);

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use hearth_core::rules::{Rule, RuleMemory};
 use hearth_core::{DeviceId, DeviceState, Metric, Reading, Resolution};
 use rusqlite::{
     Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params,
@@ -109,6 +110,13 @@ const MIGRATIONS: &[&str] = &[
                       count(*) AS n, max(at_us) AS last_us
                FROM readings GROUP BY device, metric, start_us) AS g
          JOIN series AS s ON s.device = g.device AND s.metric = g.metric;",
+    // 3: automation rules, each document with the engine memory it carries on
+    // with after a restart (pending `for` holds, schedules done, runs).
+    "CREATE TABLE rules (
+         id       TEXT PRIMARY KEY,
+         document TEXT NOT NULL, -- Rule as JSON
+         memory   TEXT NOT NULL  -- RuleMemory as JSON
+     ) WITHOUT ROWID;",
 ];
 
 /// How long to wait for a lock held by someone else before calling it locked.
@@ -267,6 +275,33 @@ impl Store for SqliteStore {
                 .readings
                 .push(Reading::new(DeviceId::new(device), metric, value, at));
         }
+
+        let mut rules = self
+            .conn
+            .prepare("SELECT id, document, memory FROM rules ORDER BY id")?;
+        let rows = rules.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, document, memory) = row?;
+            let rule = match serde_json::from_str::<Rule>(&document) {
+                Ok(rule) => rule,
+                Err(error) => {
+                    tracing::warn!(%id, %error, "skipping an unreadable saved rule");
+                    continue;
+                }
+            };
+            // A rule whose memory cannot be read starts afresh, as a new one does.
+            let memory = serde_json::from_str::<RuleMemory>(&memory).unwrap_or_else(|error| {
+                tracing::warn!(%id, %error, "the rule's saved memory is unreadable; starting afresh");
+                RuleMemory::default()
+            });
+            restored.rules.push((rule, memory));
+        }
         Ok(restored)
     }
 
@@ -341,6 +376,12 @@ fn write_batch(
         "INSERT INTO device_states (device, state, at_us) VALUES (?1, ?2, ?3)
          ON CONFLICT (device) DO UPDATE SET state = excluded.state, at_us = excluded.at_us",
     )?;
+    let mut rule = tx.prepare_cached(
+        "INSERT INTO rules (id, document, memory) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET document = excluded.document, memory = excluded.memory",
+    )?;
+    let mut memory = tx.prepare_cached("UPDATE rules SET memory = ?2 WHERE id = ?1")?;
+    let mut remove = tx.prepare_cached("DELETE FROM rules WHERE id = ?1")?;
     // Rollups and the latest reading are folded in memory first, so a batch
     // touches each bucket row once however many readings fell into it.
     let mut rollups = Rollups::default();
@@ -369,6 +410,28 @@ fn write_batch(
                     serde_json::to_string(device_state)?,
                     at.timestamp_micros()
                 ])?;
+                continue;
+            }
+            Write::Rule {
+                rule: document,
+                memory: remembered,
+            } => {
+                rule.execute(params![
+                    document.id,
+                    serde_json::to_string(&**document)?,
+                    serde_json::to_string(&**remembered)?
+                ])?;
+                continue;
+            }
+            Write::Memory {
+                id,
+                memory: remembered,
+            } => {
+                memory.execute(params![id, serde_json::to_string(&**remembered)?])?;
+                continue;
+            }
+            Write::RemoveRule(id) => {
+                remove.execute(params![id])?;
                 continue;
             }
         };
@@ -491,6 +554,7 @@ mod tests {
                     reading("bedroom", Metric::Humidity, 48.25, 1),
                     reading("fridge", Metric::Temperature, 4.5, 2),
                 ],
+                rules: Vec::new(),
             }
         );
     }
@@ -672,6 +736,60 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn a_version_2_database_gains_rules_that_are_saved_edited_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join(FILE_NAME)).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+        }
+        let rule = |id: &str| -> Rule {
+            serde_json::from_value(serde_json::json!({
+                "id": id,
+                "name": id,
+                "triggers": [{"type": "time", "at": "07:00:00"}],
+                "actions": [{"type": "notify", "message": "morning"}],
+            }))
+            .unwrap()
+        };
+        let memory = RuleMemory {
+            next_run: 3,
+            ..RuleMemory::default()
+        };
+        {
+            let mut store = SqliteStore::open(dir.path(), Retention::default()).unwrap();
+            store
+                .write(&[
+                    Write::Rule {
+                        rule: Box::new(rule("a")),
+                        memory: Box::default(),
+                    },
+                    Write::Rule {
+                        rule: Box::new(rule("b")),
+                        memory: Box::default(),
+                    },
+                    Write::Memory {
+                        id: "a".into(),
+                        memory: Box::new(memory.clone()),
+                    },
+                    Write::RemoveRule("b".into()),
+                    // Memory of a rule that is gone is dropped quietly.
+                    Write::Memory {
+                        id: "ghost".into(),
+                        memory: Box::new(memory.clone()),
+                    },
+                ])
+                .unwrap();
+        }
+        let restored = SqliteStore::open(dir.path(), Retention::default())
+            .unwrap()
+            .load()
+            .unwrap();
+        assert_eq!(restored.rules, vec![(rule("a"), memory)]);
     }
 
     #[test]
