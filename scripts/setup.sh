@@ -80,8 +80,9 @@ npm_ci() {
 }
 
 setup_test_tools() {
-    # brotli measures the dashboard's download size.
-    apt_install chromium chromium-driver brotli
+    # brotli measures the dashboard's download size; the hub's MQTT tests
+    # start their own Mosquitto broker.
+    apt_install chromium chromium-driver brotli mosquitto
     npm_ci e2e
 }
 

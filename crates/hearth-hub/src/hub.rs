@@ -204,6 +204,14 @@ impl Hub {
         snapshot
     }
 
+    /// Forgets a device its adapter says is gone, returning whether it was
+    /// known. Browsers are not told until they next take a snapshot (the
+    /// protocol has no "device removed" message yet); its stored history and
+    /// state stay, so it comes back as it was if it is registered again.
+    pub(crate) fn remove_device(&self, id: &DeviceId) -> bool {
+        self.registry().remove(id).is_some()
+    }
+
     /// The device registered as `id`.
     pub(crate) fn device(&self, id: &DeviceId) -> Option<Device> {
         self.registry().get(id).map(|entry| entry.device.clone())

@@ -18,6 +18,7 @@ mod api;
 mod automation;
 mod dashboard;
 mod hub;
+mod mqtt;
 mod server;
 mod simulator;
 mod store;
@@ -36,6 +37,7 @@ pub use automation::{
     RuleStatus, StepResult, Trace,
 };
 pub use hub::{Hub, HubEvent, IngestError};
+pub use mqtt::MqttConfig;
 pub use server::{Config, Error, Server};
 pub use simulator::{MAX_SPEED, SimulatorConfig};
 pub use store::{Committed, Retention, StoreError};

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::TimeDelta;
 use clap::Parser;
-use hearth_hub::{Config, MAX_SPEED, Place, Retention, Server, SimulatorConfig};
+use hearth_hub::{Config, MAX_SPEED, MqttConfig, Place, Retention, Server, SimulatorConfig};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -62,6 +62,16 @@ struct Args {
     /// The house's IANA time zone, in which rules' times of day are read.
     #[arg(long, value_name = "ZONE", default_value = "Europe/London")]
     timezone: String,
+    /// Also bring in devices through this MQTT broker (`mqtt://host:port`):
+    /// Home Assistant discovery and `hearth/<device>/<metric>` (docs/mqtt.md).
+    #[arg(long, value_name = "URL", value_parser = MqttConfig::from_url)]
+    mqtt: Option<MqttConfig>,
+    /// The user name to log in to the MQTT broker with.
+    #[arg(long, value_name = "NAME", requires = "mqtt")]
+    mqtt_username: Option<String>,
+    /// The password to log in to the MQTT broker with.
+    #[arg(long, value_name = "PASSWORD", requires = "mqtt")]
+    mqtt_password: Option<String>,
 }
 
 fn parse_days(text: &str) -> Result<u32, String> {
@@ -117,7 +127,12 @@ async fn main() -> anyhow::Result<()> {
             minute: TimeDelta::days(i64::from(args.minute_retention_days)),
         },
     };
-    let server = Server::open(config).context("cannot start the hub")?;
+    let mut server = Server::open(config).context("cannot start the hub")?;
+    if let Some(mut mqtt) = args.mqtt {
+        mqtt.username = args.mqtt_username;
+        mqtt.password = args.mqtt_password;
+        server = server.with_mqtt(mqtt);
+    }
     server.automations().set_place(place);
     let listener = TcpListener::bind(&args.listen)
         .await

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use crate::automation::{Automations, Clock, Place};
 use crate::hub::Hub;
+use crate::mqtt::{MqttAdapter, MqttConfig};
 use crate::simulator::{Simulator, SimulatorConfig};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Retention, Store, StoreError, StoreHandle};
@@ -59,6 +60,7 @@ pub struct Server {
     hub: Arc<Hub>,
     automations: Arc<Automations>,
     simulator: Option<Simulator>,
+    mqtt: Option<MqttAdapter>,
     dist: PathBuf,
 }
 
@@ -112,8 +114,17 @@ impl Server {
             hub,
             automations,
             simulator,
+            mqtt: None,
             dist: config.dist,
         })
+    }
+
+    /// Brings in devices through the MQTT broker at `config` as well (Home
+    /// Assistant discovery and `hearth/<device>/<metric>`); the adapter
+    /// connects, and keeps reconnecting, once the hub serves.
+    pub fn with_mqtt(mut self, config: MqttConfig) -> Server {
+        self.mqtt = Some(MqttAdapter::new(&self.hub, config));
+        self
     }
 
     pub fn hub(&self) -> Arc<Hub> {
@@ -136,6 +147,9 @@ impl Server {
         let (stop, stopped) = watch::channel(false);
         if let Some(simulator) = self.simulator {
             tokio::spawn(simulator.run(self.hub.clone(), stopped.clone()));
+        }
+        if let Some(mqtt) = self.mqtt {
+            tokio::spawn(mqtt.run(self.hub.clone(), stopped.clone()));
         }
         tokio::spawn(prune_periodically(self.hub.clone(), stopped.clone()));
         tokio::spawn(self.automations.clone().run(stopped.clone()));
