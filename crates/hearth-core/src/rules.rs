@@ -15,6 +15,8 @@
 //! - [`next_firings`] predicts the clock-driven triggers, and
 //!   [`next_deadline`] the pending holds, so the runner knows when to wake.
 //! - [`templates`] are the automations Hearth ships.
+//! - [`Trace`], [`RuleStatus`] and their kin are what the hub's REST API
+//!   reports about running rules.
 //!
 //! Like the sun module, nothing here reads a clock or a time-zone database:
 //! the instant is an argument and the site's zone any `chrono::TimeZone`.
@@ -49,7 +51,7 @@ pub use templates::{
     Template, cool_when_hot, fridge_alert, lights_at_dusk, lights_off_when_empty,
     setpoint_follows_outdoor, templates,
 };
-pub use trace::{Notification, Outcome, RuleStatus, StepResult, Trace};
+pub use trace::{Notification, Outcome, RuleSaved, RuleStatus, StepResult, Trace};
 pub use trigger::{Crossing, StateMatch, Trigger};
 pub use validate::{DeviceCatalog, Diagnostic, Severity, validate};
 pub use world::{Event, World};

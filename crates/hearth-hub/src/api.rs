@@ -13,6 +13,7 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use hearth_core::PROTOCOL_VERSION;
 use hearth_core::protocol::DeviceSnapshot;
+use hearth_core::rules::Diagnostic;
 use serde::Serialize;
 
 use crate::AppState;
@@ -66,6 +67,14 @@ pub(crate) enum ApiError {
     /// The request's parameters; the message lists every problem found.
     #[error("{0}")]
     BadRequest(String),
+    #[error("there is no rule {0}")]
+    NoRule(String),
+    /// Creating a rule whose id is taken.
+    #[error("there is already a rule {0}")]
+    Conflict(String),
+    /// A rule document with errors; every problem found, warnings included.
+    #[error("the rule has {} problem(s); see `diagnostics`", .0.len())]
+    InvalidRule(Vec<Diagnostic>),
     /// A fault of the hub's own; the message is for the log only.
     #[error("{0}")]
     Internal(String),
@@ -75,6 +84,9 @@ pub(crate) enum ApiError {
 struct ErrorBody {
     code: &'static str,
     message: String,
+    /// Only for `invalid_rule`: each problem with its path in the document.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl IntoResponse for ApiError {
@@ -85,6 +97,9 @@ impl IntoResponse for ApiError {
                 (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
             }
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::NoRule(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::InvalidRule(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_rule"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         // The client's mistakes are logged quietly; a fault of the hub's own is
@@ -100,7 +115,15 @@ impl IntoResponse for ApiError {
                 self.to_string()
             }
         };
-        let body = ErrorBody { code, message };
+        let diagnostics = match self {
+            ApiError::InvalidRule(diagnostics) => diagnostics,
+            _ => Vec::new(),
+        };
+        let body = ErrorBody {
+            code,
+            message,
+            diagnostics,
+        };
         (status, Json(body)).into_response()
     }
 }

@@ -233,6 +233,13 @@ fn validation_reports_every_problem_with_its_path() {
         ),
         (
             Rule {
+                id: "porch/light?".into(),
+                ..sound()
+            },
+            vec![("id", Error)],
+        ),
+        (
+            Rule {
                 max: Some(3),
                 ..sound()
             },

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Decision, Rule, Upcoming};
+use super::{Decision, Diagnostic, Rule, Upcoming};
 use crate::command::CommandError;
 use crate::device::DeviceState;
 
@@ -71,4 +71,13 @@ pub struct RuleStatus {
     /// The next predicted firing within a week; `None` for a disabled rule
     /// and for one with no clock-driven trigger due in that span.
     pub next_firing: Option<Upcoming>,
+}
+
+/// The answer to creating or replacing a rule: the rule as stored (with the
+/// id the hub gave it) and the warnings validation found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleSaved {
+    pub rule: Rule,
+    #[serde(default)]
+    pub warnings: Vec<Diagnostic>,
 }

@@ -82,6 +82,16 @@ impl<'a, C: DeviceCatalog + ?Sized> Checker<'a, C> {
     fn rule(&mut self, rule: &Rule) {
         if rule.id.trim().is_empty() {
             self.error("id", "a rule needs an id");
+        } else if !rule
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            // The id goes into URLs (`/api/rules/{id}`) as it is.
+            self.error(
+                "id",
+                "an id may hold only ASCII letters, digits, `-` and `_`",
+            );
         }
         if rule.name.trim().is_empty() {
             self.error("name", "a rule needs a name");

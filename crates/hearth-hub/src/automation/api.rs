@@ -1,28 +1,47 @@
-//! The automation endpoints that need no stored rules: the site's sun events
-//! on a day (`GET /api/sun`) and the templates Hearth ships
-//! (`GET /api/rules/templates`). They are merged into the hub's router; the
-//! rules themselves get their endpoints once they are persisted.
+//! The automation endpoints: the rules (`/api/rules`: list, create, read,
+//! replace, delete, enable, disable, preview, traces), the site's sun events on
+//! a day (`GET /api/sun`) and the templates Hearth ships
+//! (`GET /api/rules/templates`). They are merged into the hub's router.
+//! `docs/automations.md` documents each route with its bodies and statuses.
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::routing::get;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, TimeDelta};
 use hearth_core::SunDay;
-use hearth_core::rules::{self, Template};
+use hearth_core::rules::{
+    self, Diagnostic, Rule, RuleSaved, RuleStatus, Severity, Template, Trace, Upcoming,
+};
 use serde::Deserialize;
+use serde_json::Value;
 use tower_http::trace::TraceLayer;
 
-use super::Automations;
+use super::{Automations, RuleError};
 use crate::api::{self, ApiError};
+
+/// How far ahead the rule list looks for each rule's next firing.
+const NEXT_FIRING_HORIZON: TimeDelta = TimeDelta::days(7);
+
+/// The days a preview may span.
+const PREVIEW_DAYS: std::ops::RangeInclusive<i64> = 1..=31;
 
 /// The routes, with JSON errors like the rest of `/api`.
 pub(crate) fn routes(automations: Arc<Automations>) -> Router {
     Router::new()
         .route("/api/sun", get(sun))
         .route("/api/rules/templates", get(templates))
+        .route("/api/rules", get(list).post(create))
+        .route("/api/rules/{id}", get(read).put(replace).delete(remove))
+        .route("/api/rules/{id}/enable", post(enable))
+        .route("/api/rules/{id}/disable", post(disable))
+        .route("/api/rules/{id}/preview", get(preview))
+        .route("/api/rules/{id}/traces", get(traces))
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(TraceLayer::new_for_http())
         .with_state(automations)
@@ -69,4 +88,202 @@ async fn sun(
 /// simulated house's devices.
 async fn templates() -> Json<Vec<Template>> {
     Json(rules::templates())
+}
+
+impl From<RuleError> for ApiError {
+    fn from(error: RuleError) -> ApiError {
+        match error {
+            RuleError::Exists(id) => ApiError::Conflict(id),
+            RuleError::NotFound(id) => ApiError::NoRule(id),
+            RuleError::Invalid(diagnostics) => ApiError::InvalidRule(diagnostics),
+        }
+    }
+}
+
+/// `GET /api/rules`: every rule, by id, with when it last fired and when it
+/// fires next (within a week).
+async fn list(State(automations): State<Arc<Automations>>) -> Json<Vec<RuleStatus>> {
+    Json(automations.statuses(NEXT_FIRING_HORIZON))
+}
+
+/// `POST /api/rules`: adds a rule; the hub makes up an id from the name
+/// when the document has none. 201 with the rule and its warnings.
+async fn create(
+    State(automations): State<Arc<Automations>>,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let mut document = json_object(&body)?;
+    let named = document
+        .get("id")
+        .and_then(Value::as_str)
+        .is_some_and(|id| !id.is_empty());
+    if !named {
+        let name = document.get("name").and_then(Value::as_str).unwrap_or("");
+        let id = unused_id(&automations, name);
+        document.insert("id".to_owned(), Value::String(id));
+    }
+    let rule = rule_from(document)?;
+    let warnings = automations.add(rule.clone()).await?;
+    let location = format!("/api/rules/{}", rule.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(RuleSaved { rule, warnings }),
+    ))
+}
+
+/// `GET /api/rules/{id}`
+async fn read(
+    State(automations): State<Arc<Automations>>,
+    Path(id): Path<String>,
+) -> Result<Json<RuleStatus>, ApiError> {
+    status(&automations, &id).map(Json)
+}
+
+/// `PUT /api/rules/{id}`: replaces the rule. The document's id may be left
+/// out; if given, it must be the one in the path.
+async fn replace(
+    State(automations): State<Arc<Automations>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<RuleSaved>, ApiError> {
+    let mut document = json_object(&body)?;
+    match document.get("id") {
+        None | Some(Value::Null) => {
+            document.insert("id".to_owned(), Value::String(id.clone()));
+        }
+        Some(Value::String(given)) if *given == id => {}
+        Some(given) => {
+            return Err(ApiError::InvalidRule(vec![error(
+                "id",
+                format!("the id {given} is not {id:?}, the rule in the path (ids cannot change)"),
+            )]));
+        }
+    }
+    let rule = rule_from(document)?;
+    let warnings = automations.replace(rule.clone()).await?;
+    Ok(Json(RuleSaved { rule, warnings }))
+}
+
+/// `DELETE /api/rules/{id}`: 204.
+async fn remove(
+    State(automations): State<Arc<Automations>>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    automations.remove(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/rules/{id}/enable`
+async fn enable(
+    State(automations): State<Arc<Automations>>,
+    Path(id): Path<String>,
+) -> Result<Json<RuleStatus>, ApiError> {
+    automations.enable(&id, true).await?;
+    status(&automations, &id).map(Json)
+}
+
+/// `POST /api/rules/{id}/disable`
+async fn disable(
+    State(automations): State<Arc<Automations>>,
+    Path(id): Path<String>,
+) -> Result<Json<RuleStatus>, ApiError> {
+    automations.enable(&id, false).await?;
+    status(&automations, &id).map(Json)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PreviewParams {
+    /// How many days ahead, 1 to 31; a week when absent.
+    days: Option<i64>,
+}
+
+/// `GET /api/rules/{id}/preview?days=7`: when the rule's clock-driven
+/// triggers fire from now until `days` ahead (conditions are not applied).
+async fn preview(
+    State(automations): State<Arc<Automations>>,
+    Path(id): Path<String>,
+    query: Result<Query<PreviewParams>, QueryRejection>,
+) -> Result<Json<Vec<Upcoming>>, ApiError> {
+    let Query(params) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+    let days = params.days.unwrap_or(7);
+    if !PREVIEW_DAYS.contains(&days) {
+        return Err(ApiError::BadRequest(format!(
+            "days must be 1 to 31, not {days}"
+        )));
+    }
+    automations
+        .preview(&id, TimeDelta::days(days))
+        .map(Json)
+        .ok_or(ApiError::NoRule(id))
+}
+
+/// `GET /api/rules/{id}/traces`: the rule's recent traces, oldest first.
+async fn traces(
+    State(automations): State<Arc<Automations>>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Trace>>, ApiError> {
+    automations
+        .traces(&id)
+        .map(Json)
+        .ok_or(ApiError::NoRule(id))
+}
+
+fn status(automations: &Automations, id: &str) -> Result<RuleStatus, ApiError> {
+    automations
+        .statuses(NEXT_FIRING_HORIZON)
+        .into_iter()
+        .find(|status| status.rule.id == id)
+        .ok_or_else(|| ApiError::NoRule(id.to_owned()))
+}
+
+/// The body as a JSON object: 400 if it is not JSON, 422 if it is JSON but
+/// not an object.
+fn json_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(document)) => Ok(document),
+        Ok(_) => Err(ApiError::InvalidRule(vec![error(
+            "",
+            "a rule is a JSON object",
+        )])),
+        Err(cause) => Err(ApiError::BadRequest(format!(
+            "the body is not JSON: {cause}"
+        ))),
+    }
+}
+
+/// The document as a rule: 422 when it does not have a rule's shape (serde
+/// stops at the first such problem; validation then finds all the others).
+fn rule_from(document: serde_json::Map<String, Value>) -> Result<Rule, ApiError> {
+    serde_json::from_value(Value::Object(document))
+        .map_err(|cause| ApiError::InvalidRule(vec![error("", cause.to_string())]))
+}
+
+fn error(path: &str, message: impl Into<String>) -> Diagnostic {
+    Diagnostic {
+        path: path.to_owned(),
+        message: message.into(),
+        severity: Severity::Error,
+    }
+}
+
+/// An id made from `name` (`AC when hot` → `ac-when-hot`), with `-2`, `-3`…
+/// added if a rule has it already.
+fn unused_id(automations: &Automations, name: &str) -> String {
+    let mut base = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            base.push(c.to_ascii_lowercase());
+        } else if !base.is_empty() && !base.ends_with('-') {
+            base.push('-');
+        }
+    }
+    let base = match base.trim_end_matches('-') {
+        "" => "rule".to_owned(),
+        trimmed => trimmed.to_owned(),
+    };
+    std::iter::once(base.clone())
+        .chain((2..).map(|n| format!("{base}-{n}")))
+        .find(|id| automations.rule(id).is_none())
+        .unwrap_or(base)
 }

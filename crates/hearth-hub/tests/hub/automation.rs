@@ -1,8 +1,19 @@
-//! The automation endpoints as a browser meets them, next to the rest of `/api`.
+//! The automation endpoints as a browser meets them, next to the rest of `/api`:
+//! rules created, edited and previewed over REST, and a rule's `for` hold
+//! carried across a restart.
 
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use hearth_core::rules::{
+    Decision, RuleSaved, RuleStatus, Trace, Upcoming, cool_when_hot, lights_at_dusk,
+};
+use hearth_core::{DeviceId, Metric, Reading, SunDay};
+use hearth_hub::{Clock, ManualClock};
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::support::{TestHub, data_dir};
+use crate::support::{TestHub, config, data_dir, find, guard};
 
 #[tokio::test]
 async fn sun_and_templates_are_served_with_json_errors_like_the_rest_of_the_api() {
@@ -41,5 +52,310 @@ async fn sun_and_templates_are_served_with_json_errors_like_the_rest_of_the_api(
         let error: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(error["code"], want_code, "{method} {path}");
     }
+    hub.shut_down().await.unwrap();
+}
+
+/// `GET path`, expecting 200 and JSON of type `T`.
+async fn get<T: DeserializeOwned>(hub: &TestHub, path: &str) -> T {
+    let (status, _, body) = hub.http("GET", path).await;
+    assert_eq!(status, 200, "GET {path}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
+}
+
+/// The "lights on at dusk" template's first rule for the porch light, as JSON.
+fn porch_at_dusk() -> Value {
+    let rule = lights_at_dusk(&[DeviceId::new("porch-light")])
+        .rules
+        .remove(0);
+    serde_json::to_value(rule).unwrap()
+}
+
+#[tokio::test]
+async fn rules_are_created_listed_replaced_disabled_and_deleted() {
+    let (_dir, path) = data_dir();
+    let hub = TestHub::start(&path).await;
+
+    // The hub makes up an id from the name when there is none.
+    let mut porch = porch_at_dusk();
+    porch.as_object_mut().unwrap().remove("id");
+    let (status, _, body) = hub
+        .http_with("POST", "/api/rules", &porch.to_string())
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let saved: RuleSaved = serde_json::from_str(&body).unwrap();
+    let id = saved.rule.id.clone();
+    assert_eq!(id, "lights-on-at-dusk");
+
+    let listed: Vec<RuleStatus> = get(&hub, "/api/rules").await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(listed[0].rule.enabled);
+    assert!(listed[0].next_firing.is_some(), "a dusk within a week");
+    assert_eq!(listed[0].last_fired, None);
+
+    // Every problem at once, each with its path.
+    let mut broken = porch_at_dusk();
+    broken["id"] = json!("broken");
+    broken["name"] = json!("");
+    broken["actions"][0]["device"] = json!("nowhere");
+    let (status, _, body) = hub
+        .http_with("POST", "/api/rules", &broken.to_string())
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let error: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(error["code"], "invalid_rule");
+    let paths: Vec<&str> = error["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .filter_map(|d| d["path"].as_str())
+        .collect();
+    assert!(paths.len() >= 2, "{body}");
+    assert!(paths.contains(&"name"), "{body}");
+    assert!(paths.iter().any(|p| p.starts_with("actions[0]")), "{body}");
+
+    // The refusals, each with its status and code.
+    let mut renamed = porch_at_dusk();
+    renamed["id"] = json!("someone-else");
+    let table = [
+        (
+            "POST",
+            "/api/rules".to_owned(),
+            "{not json".to_owned(),
+            400,
+            "bad_request",
+        ),
+        (
+            "POST",
+            "/api/rules".to_owned(),
+            "[1, 2]".to_owned(),
+            422,
+            "invalid_rule",
+        ),
+        (
+            "POST",
+            "/api/rules".to_owned(),
+            json!({"id": id}).to_string(),
+            422,
+            "invalid_rule",
+        ),
+        (
+            "POST",
+            "/api/rules".to_owned(),
+            saved_json(&saved),
+            409,
+            "conflict",
+        ),
+        (
+            "PUT",
+            format!("/api/rules/{id}"),
+            renamed.to_string(),
+            422,
+            "invalid_rule",
+        ),
+        (
+            "PUT",
+            "/api/rules/ghost".to_owned(),
+            porch.to_string(),
+            404,
+            "not_found",
+        ),
+        (
+            "DELETE",
+            "/api/rules/ghost".to_owned(),
+            String::new(),
+            404,
+            "not_found",
+        ),
+        (
+            "POST",
+            "/api/rules/ghost/disable".to_owned(),
+            String::new(),
+            404,
+            "not_found",
+        ),
+        (
+            "GET",
+            "/api/rules/ghost/traces".to_owned(),
+            String::new(),
+            404,
+            "not_found",
+        ),
+        (
+            "GET",
+            format!("/api/rules/{id}/preview?days=0"),
+            String::new(),
+            400,
+            "bad_request",
+        ),
+        (
+            "GET",
+            format!("/api/rules/{id}/preview?days=32"),
+            String::new(),
+            400,
+            "bad_request",
+        ),
+    ];
+    for (method, path, body, want_status, want_code) in table {
+        let (status, _, answer) = hub.http_with(method, &path, &body).await;
+        assert_eq!(status, want_status, "{method} {path} {body}: {answer}");
+        let error: Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(error["code"], want_code, "{method} {path}: {answer}");
+    }
+
+    // PUT replaces the whole document.
+    porch["name"] = json!("Porch light at dusk");
+    let (status, _, body) = hub
+        .http_with("PUT", &format!("/api/rules/{id}"), &porch.to_string())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let status_now: RuleStatus = get(&hub, &format!("/api/rules/{id}")).await;
+    assert_eq!(status_now.rule.name, "Porch light at dusk");
+
+    // Disabled: no next firing.
+    let (status, _, body) = hub.http("POST", &format!("/api/rules/{id}/disable")).await;
+    assert_eq!(status, 200, "{body}");
+    let disabled: RuleStatus = serde_json::from_str(&body).unwrap();
+    assert!(!disabled.rule.enabled);
+    assert_eq!(disabled.next_firing, None);
+    let (status, _, body) = hub.http("POST", &format!("/api/rules/{id}/enable")).await;
+    assert_eq!(status, 200, "{body}");
+
+    let traces: Vec<Trace> = get(&hub, &format!("/api/rules/{id}/traces")).await;
+    assert!(traces.is_empty(), "{traces:?}");
+
+    let (status, _, body) = hub.http("DELETE", &format!("/api/rules/{id}")).await;
+    assert_eq!((status, body.as_str()), (204, ""));
+    let (status, _, _) = hub.http("GET", &format!("/api/rules/{id}")).await;
+    assert_eq!(status, 404);
+    let listed: Vec<RuleStatus> = get(&hub, "/api/rules").await;
+    assert!(listed.is_empty(), "{listed:?}");
+    hub.shut_down().await.unwrap();
+}
+
+fn saved_json(saved: &RuleSaved) -> String {
+    serde_json::to_string(&saved.rule).unwrap()
+}
+
+#[tokio::test]
+async fn a_preview_of_a_dusk_rule_is_the_sun_endpoints_dusk_plus_the_offset() {
+    let (_dir, path) = data_dir();
+    let hub = TestHub::start(&path).await;
+    let mut porch = porch_at_dusk();
+    porch["triggers"][0]["offset"] = json!({"minutes": -30});
+    let (status, _, body) = hub
+        .http_with("POST", "/api/rules", &porch.to_string())
+        .await;
+    assert_eq!(status, 201, "{body}");
+
+    let firings: Vec<Upcoming> = get(&hub, "/api/rules/lights-at-dusk-on/preview?days=3").await;
+    assert!((2..=4).contains(&firings.len()), "{firings:?}");
+    for firing in &firings {
+        // The dusk half an hour later, on its local date in London (the
+        // hub's default site).
+        let dusk = firing.at + TimeDelta::minutes(30);
+        let date = dusk.with_timezone(&chrono_tz::Europe::London).date_naive();
+        let day: SunDay = get(&hub, &format!("/api/sun?date={date}")).await;
+        assert_eq!(day.civil_dusk, Some(dusk), "{date}");
+    }
+    let dates: Vec<_> = firings.iter().map(|f| f.at.date_naive()).collect();
+    assert!(
+        dates.windows(2).all(|w| w[1] == w[0] + TimeDelta::days(1)),
+        "{dates:?}"
+    );
+    hub.shut_down().await.unwrap();
+}
+
+/// Whether the living room's AC is on, as the hub's device list says.
+async fn ac_on(hub: &TestHub) -> bool {
+    find(&hub.devices().await, "living-room-ac").state.on == Some(true)
+}
+
+/// How many of the rule `id`'s traces are firings, as its traces endpoint says.
+async fn firings(hub: &TestHub, id: &str) -> usize {
+    let traces: Vec<Trace> = get(hub, &format!("/api/rules/{id}/traces")).await;
+    traces
+        .iter()
+        .filter(|trace| matches!(trace.decision, Decision::Fired(_)))
+        .count()
+}
+
+/// The living room thermometer reads `celsius` at the clock's time, and the
+/// runner has dealt with it.
+async fn hot(hub: &TestHub, clock: &ManualClock, celsius: f64) {
+    let reading = Reading::new(
+        DeviceId::new("living-room-thermometer"),
+        Metric::Temperature,
+        celsius,
+        clock.now(),
+    );
+    hub.hub.ingest_reading(reading).await.expect("taken");
+    guard("the runner", hub.automations.settled()).await;
+}
+
+#[tokio::test]
+async fn a_restart_in_the_middle_of_a_for_hold_fires_once_when_the_hold_ends() {
+    let (_dir, path) = data_dir();
+    // The simulated sensors first report after half an hour of real time,
+    // so only this test's readings reach the rules.
+    let config = || config(&path, Duration::from_secs(3600));
+    let start = Utc::now();
+    let clock = ManualClock::new(start);
+    let hub = TestHub::start_with_clock(config(), Some(Clock::Manual(clock.clone()))).await;
+
+    let template = cool_when_hot(
+        &DeviceId::new("living-room-thermometer"),
+        &DeviceId::new("living-room-ac"),
+    );
+    let on = serde_json::to_value(&template.rules[0]).unwrap();
+    let mut idle = on.clone();
+    idle["id"] = json!("idle-copy");
+    for rule in [&on, &idle] {
+        let (status, _, body) = hub.http_with("POST", "/api/rules", &rule.to_string()).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    // A disabled rule sees the same heat and does nothing.
+    let (status, _, body) = hub.http("POST", "/api/rules/idle-copy/disable").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!ac_on(&hub).await);
+
+    // Comfortable, then hot from minute 1; at minute 5 the hub stops.
+    hot(&hub, &clock, 25.0).await;
+    for minute in 1..=5 {
+        clock.set(start + TimeDelta::minutes(minute));
+        hot(&hub, &clock, 27.0).await;
+    }
+    assert_eq!(firings(&hub, "cool-when-hot-on").await, 0);
+    hub.shut_down().await.unwrap();
+
+    // A new hub on the same data directory carries on with the hold.
+    let clock = ManualClock::new(start + TimeDelta::minutes(5));
+    let hub = TestHub::start_with_clock(config(), Some(Clock::Manual(clock.clone()))).await;
+    guard("the runner", hub.automations.settled()).await;
+    assert!(!ac_on(&hub).await);
+    for minute in 6..=14 {
+        clock.set(start + TimeDelta::minutes(minute));
+        hot(&hub, &clock, 27.5).await;
+        let want = minute >= 11;
+        assert_eq!(ac_on(&hub).await, want, "minute {minute}");
+    }
+    assert_eq!(firings(&hub, "cool-when-hot-on").await, 1);
+    assert_eq!(firings(&hub, "idle-copy").await, 0);
+    let listed: Vec<RuleStatus> = get(&hub, "/api/rules").await;
+    let on = listed
+        .iter()
+        .find(|status| status.rule.id == "cool-when-hot-on")
+        .expect("the rule outlived the restart");
+    assert_eq!(on.last_fired, Some(start + TimeDelta::minutes(11)));
+    hub.shut_down().await.unwrap();
+
+    // And once more: a firing already done is not done again.
+    let clock = ManualClock::new(start + TimeDelta::minutes(15));
+    let hub = TestHub::start_with_clock(config(), Some(Clock::Manual(clock.clone()))).await;
+    hot(&hub, &clock, 27.5).await;
+    clock.set(start + TimeDelta::minutes(30));
+    hot(&hub, &clock, 27.5).await;
+    let traces: Vec<Trace> = get(&hub, "/api/rules/cool-when-hot-on/traces").await;
+    assert!(traces.is_empty(), "{traces:?}");
     hub.shut_down().await.unwrap();
 }

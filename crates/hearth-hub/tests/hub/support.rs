@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use hearth_core::protocol::DeviceSnapshot;
 use hearth_core::{ClientMessage, ServerMessage};
-use hearth_hub::{Config, Error, Hub, Retention, Server, SimulatorConfig};
+use hearth_hub::{Automations, Clock, Config, Error, Hub, Retention, Server, SimulatorConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -62,6 +62,7 @@ pub(crate) fn config(data_dir: &Path, interval: Duration) -> Config {
 pub(crate) struct TestHub {
     pub(crate) addr: SocketAddr,
     pub(crate) hub: Arc<Hub>,
+    pub(crate) automations: Arc<Automations>,
     stop: oneshot::Sender<()>,
     serving: JoinHandle<Result<(), Error>>,
 }
@@ -73,10 +74,16 @@ impl TestHub {
     }
 
     pub(crate) async fn start_with(config: Config) -> TestHub {
+        TestHub::start_with_clock(config, None).await
+    }
+
+    /// A hub whose rule runner is timed by `clock` (the default when `None`).
+    pub(crate) async fn start_with_clock(config: Config, clock: Option<Clock>) -> TestHub {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let server = Server::open(config).expect("the hub opens");
+        let server = Server::open_with_clock(config, clock).expect("the hub opens");
         let hub = server.hub();
+        let automations = server.automations();
         let (stop, stopped) = oneshot::channel::<()>();
         let serving = tokio::spawn(server.serve(listener, async {
             let _ = stopped.await;
@@ -84,6 +91,7 @@ impl TestHub {
         TestHub {
             addr,
             hub,
+            automations,
             stop,
             serving,
         }
@@ -120,10 +128,22 @@ impl TestHub {
 
     /// A plain HTTP/1.1 request; returns the status, the content type and the body.
     pub(crate) async fn http(&self, method: &str, path: &str) -> (u16, String, String) {
+        self.http_with(method, path, "").await
+    }
+
+    /// As [`TestHub::http`], sending `body` as JSON.
+    pub(crate) async fn http_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> (u16, String, String) {
         let mut stream = TcpStream::connect(self.addr).await.unwrap();
         let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.addr,
+            body.len()
         );
         stream.write_all(request.as_bytes()).await.unwrap();
         let mut response = String::new();
