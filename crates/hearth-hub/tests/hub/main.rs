@@ -9,4 +9,5 @@ mod automation;
 mod durability;
 mod history;
 mod lifecycle;
+mod mqtt;
 mod websocket;

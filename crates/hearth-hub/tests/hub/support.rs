@@ -79,9 +79,13 @@ impl TestHub {
 
     /// A hub whose rule runner is timed by `clock` (the default when `None`).
     pub(crate) async fn start_with_clock(config: Config, clock: Option<Clock>) -> TestHub {
+        TestHub::serve(Server::open_with_clock(config, clock).expect("the hub opens")).await
+    }
+
+    /// Serves an opened `server` on a free port.
+    pub(crate) async fn serve(server: Server) -> TestHub {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let server = Server::open_with_clock(config, clock).expect("the hub opens");
         let hub = server.hub();
         let automations = server.automations();
         let (stop, stopped) = oneshot::channel::<()>();
