@@ -44,7 +44,7 @@ mod tests;
 pub use action::{Action, Step};
 pub use condition::{Condition, ConditionResult, SunBound};
 pub use engine::{
-    Decision, Firing, GRACE, RuleMemory, Run, TriggerMemory, evaluate, next_deadline,
+    Decision, Firing, GRACE, RuleMemory, Run, TriggerMemory, evaluate, next_deadline, run_now,
 };
 pub use schedule::{Upcoming, next_firings};
 pub use templates::{

@@ -128,6 +128,9 @@ pub struct Firing {
     /// Runs to cancel first (`restart` mode): their remaining steps are dropped.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cancels: Vec<u64>,
+    /// Started by [`run_now`], not by a trigger (`trigger` is then 0).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_hand: bool,
     /// What to do and when, in order.
     pub steps: Vec<Step>,
 }
@@ -200,6 +203,43 @@ pub fn evaluate<Tz: TimeZone>(
         }
     }
     (memory, decisions)
+}
+
+/// Runs `rule`'s actions now, skipping its triggers and its conditions (as
+/// Home Assistant's "run actions" does), whether or not it is enabled. Its
+/// mode still applies: a `single` rule with a run going is skipped. The
+/// firing is marked `by_hand`; no trigger's `last_fired` changes.
+pub fn run_now<Tz: TimeZone>(
+    rule: &Rule,
+    memory: &RuleMemory,
+    world: &World,
+    now: DateTime<Utc>,
+    site: &Site,
+    tz: &Tz,
+) -> (RuleMemory, Decision) {
+    let context = Context {
+        world,
+        site,
+        tz,
+        now,
+    };
+    let mut memory = memory.clone();
+    memory.runs.retain(|run| run.ends > now);
+    let unconditional = Rule {
+        conditions: Vec::new(),
+        ..rule.clone()
+    };
+    let mut decision = run(
+        &unconditional,
+        &mut memory,
+        0,
+        "run by hand".to_owned(),
+        &context,
+    );
+    if let Decision::Fired(firing) = &mut decision {
+        firing.by_hand = true;
+    }
+    (memory, decision)
 }
 
 /// The earliest instant a pending `for` hold or a device's silence falls due,
@@ -481,6 +521,7 @@ fn run<Tz: TimeZone>(
         run: id,
         starts,
         cancels,
+        by_hand: false,
         steps,
     })
 }

@@ -1,5 +1,5 @@
 //! The automation endpoints: the rules (`/api/rules`: list, create, read,
-//! replace, delete, enable, disable, preview, traces), the site's sun events on
+//! replace, delete, enable, disable, run now, preview, traces), the site's sun events on
 //! a day (`GET /api/sun`) and the templates Hearth ships
 //! (`GET /api/rules/templates`). They are merged into the hub's router.
 //! `docs/automations.md` documents each route with its bodies and statuses.
@@ -40,6 +40,7 @@ pub(crate) fn routes(automations: Arc<Automations>) -> Router {
         .route("/api/rules/{id}", get(read).put(replace).delete(remove))
         .route("/api/rules/{id}/enable", post(enable))
         .route("/api/rules/{id}/disable", post(disable))
+        .route("/api/rules/{id}/run", post(run))
         .route("/api/rules/{id}/preview", get(preview))
         .route("/api/rules/{id}/traces", get(traces))
         .method_not_allowed_fallback(api::method_not_allowed)
@@ -190,6 +191,21 @@ async fn disable(
 ) -> Result<Json<RuleStatus>, ApiError> {
     automations.enable(&id, false).await?;
     status(&automations, &id).map(Json)
+}
+
+/// `POST /api/rules/{id}/run`: runs the actions now, skipping triggers and
+/// conditions; answers the firing's trace once the steps due now are done.
+async fn run(
+    State(automations): State<Arc<Automations>>,
+    Path(id): Path<String>,
+) -> Result<Json<Trace>, ApiError> {
+    let trace = automations.run_now(&id).await?;
+    automations.settled().await;
+    automations
+        .traces(&id)
+        .and_then(|traces| traces.into_iter().find(|t| t.id == trace))
+        .map(Json)
+        .ok_or(ApiError::NoRule(id))
 }
 
 #[derive(Debug, Deserialize)]

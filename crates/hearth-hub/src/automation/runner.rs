@@ -263,6 +263,40 @@ impl Automations {
         .await
     }
 
+    /// Runs the rule `id`'s actions now, skipping its triggers and conditions
+    /// (see [`rules::run_now`]); its steps are carried out by the runner as
+    /// they fall due. Returns the id of the firing's trace.
+    pub async fn run_now(&self, id: &str) -> Result<u64, RuleError> {
+        let mut trace = None;
+        self.edit(|state, now| {
+            let State {
+                place,
+                world,
+                rules,
+                next_trace,
+                ..
+            } = state;
+            let slot = rules
+                .get_mut(id)
+                .ok_or_else(|| RuleError::NotFound(id.to_owned()))?;
+            let (memory, decision) = rules::run_now(
+                &slot.rule,
+                &slot.memory,
+                world,
+                now,
+                &place.site,
+                &place.zone,
+            );
+            slot.memory = memory;
+            *next_trace += 1;
+            slot.decide(decision, *next_trace);
+            trace = Some(*next_trace);
+            Ok(slot.saved())
+        })
+        .await?;
+        trace.ok_or_else(|| RuleError::NotFound(id.to_owned()))
+    }
+
     /// Makes `change` to the rules (given the time now) and saves what it
     /// returns, waiting until that is committed; the runner is woken to
     /// evaluate the rules afresh.
@@ -607,13 +641,20 @@ impl State {
     /// The earliest instant a step, a hold, a silence or a clock-driven
     /// trigger falls due.
     fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        // A disabled rule has steps only from a run started by hand.
         self.rules
             .values()
-            .filter(|slot| slot.rule.enabled)
             .flat_map(|slot| {
                 let step = slot.pending.iter().map(|pending| pending.step.at()).min();
-                let hold = rules::next_deadline(&slot.rule, &slot.memory, &self.world);
-                [step, hold, slot.next_moment(now, &self.place)]
+                let (hold, moment) = if slot.rule.enabled {
+                    (
+                        rules::next_deadline(&slot.rule, &slot.memory, &self.world),
+                        slot.next_moment(now, &self.place),
+                    )
+                } else {
+                    (None, None)
+                };
+                [step, hold, moment]
             })
             .flatten()
             .min()

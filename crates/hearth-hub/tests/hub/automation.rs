@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use hearth_core::rules::{
-    Decision, RuleSaved, RuleStatus, Trace, Upcoming, cool_when_hot, lights_at_dusk,
+    Decision, Outcome, RuleSaved, RuleStatus, StepResult, Trace, Upcoming, cool_when_hot,
+    lights_at_dusk,
 };
 use hearth_core::{DeviceId, Metric, Reading, SunDay};
 use hearth_hub::{Clock, ManualClock};
@@ -212,6 +213,25 @@ async fn rules_are_created_listed_replaced_disabled_and_deleted() {
     let status_now: RuleStatus = get(&hub, &format!("/api/rules/{id}")).await;
     assert_eq!(status_now.rule.name, "Porch light at dusk");
 
+    // Run now: the actions, whatever the triggers and the time window say.
+    let (status, _, body) = hub.http("POST", &format!("/api/rules/{id}/run")).await;
+    assert_eq!(status, 200, "{body}");
+    let trace: Trace = serde_json::from_str(&body).unwrap();
+    assert!(
+        matches!(&trace.decision, Decision::Fired(firing) if firing.by_hand),
+        "{trace:?}"
+    );
+    assert!(
+        matches!(trace.outcomes.as_slice(), [Outcome { result: StepResult::Done(state), .. }] if state.on == Some(true)),
+        "{trace:?}"
+    );
+    assert_eq!(
+        find(&hub.devices().await, "porch-light").state.on,
+        Some(true)
+    );
+    let (status, _, _) = hub.http("POST", "/api/rules/ghost/run").await;
+    assert_eq!(status, 404);
+
     // Disabled: no next firing.
     let (status, _, body) = hub.http("POST", &format!("/api/rules/{id}/disable")).await;
     assert_eq!(status, 200, "{body}");
@@ -222,7 +242,7 @@ async fn rules_are_created_listed_replaced_disabled_and_deleted() {
     assert_eq!(status, 200, "{body}");
 
     let traces: Vec<Trace> = get(&hub, &format!("/api/rules/{id}/traces")).await;
-    assert!(traces.is_empty(), "{traces:?}");
+    assert_eq!(traces, vec![trace], "the run by hand");
 
     let (status, _, body) = hub.http("DELETE", &format!("/api/rules/{id}")).await;
     assert_eq!((status, body.as_str()), (204, ""));
