@@ -64,6 +64,9 @@ struct State {
     hub: Arc<Hub>,
     client: AsyncClient,
     connected: bool,
+    /// Whether the broker being out of reach has been logged as a warning
+    /// since the last connection; later attempts are only debug lines.
+    complained: bool,
     entities: HashMap<DeviceId, Entity>,
     /// Which devices each config topic describes, to remove them again.
     configs: HashMap<String, Vec<DeviceId>>,
@@ -102,6 +105,7 @@ impl MqttAdapter {
             hub,
             client,
             connected: false,
+            complained: false,
             entities: HashMap::new(),
             configs: HashMap::new(),
             routes: HashMap::new(),
@@ -183,6 +187,7 @@ impl State {
             Incoming::Connected => {
                 tracing::info!("connected to the MQTT broker");
                 self.connected = true;
+                self.complained = false;
                 // A clean session remembers nothing: subscribe to everything again.
                 self.subscribed.clear();
                 for topic in DISCOVERY.into_iter().chain([DIY]) {
@@ -196,10 +201,13 @@ impl State {
             Incoming::Lost(why) => {
                 if self.connected {
                     tracing::warn!(%why, "lost the MQTT broker; reconnecting");
+                } else if !self.complained {
+                    tracing::warn!(%why, "cannot reach the MQTT broker; retrying");
                 } else {
                     tracing::debug!(%why, "cannot reach the MQTT broker yet");
                 }
                 self.connected = false;
+                self.complained = true;
             }
             Incoming::Message { topic, payload } => {
                 if payload.len() > MAX_PAYLOAD {

@@ -406,3 +406,94 @@ async fn diy_devices_publish_plain_numbers() {
     }
     hub.shut_down().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn climate_fan_and_json_light_commands_use_their_schemas() {
+    let broker = Mosquitto::start().await;
+    let (_dir, path) = data_dir();
+    let hub = hub_on(&broker, &path).await;
+    let mut device = FakeDevice::connect(&broker, &["ac/set/#", "fan/set/#", "lamp/set"]).await;
+    let configs = [
+        (
+            "homeassistant/climate/ac/config",
+            r#"{"~": "ac", "name": "Bedroom AC", "uniq_id": "ac", "modes": ["off", "cool", "heat"],
+                "mode_cmd_t": "~/set/mode", "mode_stat_t": "~/mode",
+                "temp_cmd_t": "~/set/temp", "temp_stat_t": "~/temp", "curr_temp_t": "~/current",
+                "min_temp": 16, "max_temp": 30, "temp_step": 0.5}"#,
+        ),
+        (
+            "homeassistant/fan/fan/config",
+            r#"{"name": "Ceiling fan", "uniq_id": "fan", "cmd_t": "fan/set/power",
+                "pct_cmd_t": "fan/set/pct"}"#,
+        ),
+        (
+            "homeassistant/light/lamp/config",
+            r#"{"name": "Lamp", "uniq_id": "lamp", "schema": "json", "cmd_t": "lamp/set"}"#,
+        ),
+    ];
+    for (topic, config) in configs {
+        device.publish(topic, true, config).await;
+    }
+    devices_until(&hub, "three devices", |d| d.len() == 3).await;
+    let id = hearth_core::DeviceId::new;
+
+    // No state topics: optimistic, as Home Assistant is.
+    let state = hub
+        .hub
+        .execute(&id("mqtt-lamp"), Command::TurnOn)
+        .await
+        .unwrap();
+    assert_eq!(state.on, Some(true));
+    assert_eq!(
+        device.next_heard().await,
+        ("lamp/set".into(), r#"{"state":"ON"}"#.into())
+    );
+    let state = hub
+        .hub
+        .execute(&id("mqtt-fan"), Command::SetFanSpeed { speed: 2 })
+        .await
+        .unwrap();
+    assert_eq!(state.fan_speed, Some(2));
+    assert_eq!(
+        device.next_heard().await,
+        ("fan/set/pct".into(), "67".into())
+    );
+
+    // The AC confirms on its state topics.
+    let hub_handle = hub.hub.clone();
+    let setting = tokio::spawn(async move {
+        hub_handle
+            .execute(&id("mqtt-ac"), Command::SetSetpoint { value: 21.4 })
+            .await
+    });
+    assert_eq!(
+        device.next_heard().await,
+        ("ac/set/temp".into(), "21.5".into())
+    );
+    device.publish("ac/temp", false, "21.5").await;
+    let state = guard("the setpoint", setting).await.unwrap().unwrap();
+    assert_eq!(state.setpoint, Some(21.5));
+
+    let hub_handle = hub.hub.clone();
+    let cooling = tokio::spawn(async move {
+        hub_handle
+            .execute(
+                &id("mqtt-ac"),
+                Command::SetMode {
+                    mode: hearth_core::HvacMode::Cool,
+                },
+            )
+            .await
+    });
+    assert_eq!(
+        device.next_heard().await,
+        ("ac/set/mode".into(), "cool".into())
+    );
+    device.publish("ac/mode", false, "cool").await;
+    let state = guard("the mode", cooling).await.unwrap().unwrap();
+    assert_eq!(
+        (state.on, state.mode),
+        (Some(true), Some(hearth_core::HvacMode::Cool))
+    );
+    hub.shut_down().await.unwrap();
+}
