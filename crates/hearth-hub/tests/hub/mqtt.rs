@@ -497,3 +497,71 @@ async fn climate_fan_and_json_light_commands_use_their_schemas() {
     );
     hub.shut_down().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn availability_and_malformed_configs_are_handled_without_harm() {
+    let broker = Mosquitto::start().await;
+    let (_dir, path) = data_dir();
+    let hub = hub_on(&broker, &path).await;
+    let mut device = FakeDevice::connect(&broker, &["cmnd/relay/POWER"]).await;
+    // Garbage and unsupported configs first: logged, and nothing else changes.
+    let bad = [
+        ("homeassistant/switch/broken/config", "{not json"),
+        (
+            "homeassistant/vacuum/robot/config",
+            r#"{"cmd_t": "robot/set"}"#,
+        ),
+        (
+            "homeassistant/sensor/weird/config",
+            r#"{"stat_t": "w", "dev_cla": "temperature", "val_tpl": "{{ value | md5 }}"}"#,
+        ),
+    ];
+    for (topic, config) in bad {
+        device.publish(topic, true, config).await;
+    }
+    device
+        .publish(
+            "homeassistant/switch/relay/config",
+            true,
+            r#"{"name": "Relay", "uniq_id": "relay", "cmd_t": "cmnd/relay/POWER",
+                "avty_t": "tele/relay/LWT", "pl_avail": "Online", "pl_not_avail": "Offline"}"#,
+        )
+        .await;
+    let devices = devices_until(&hub, "the relay", |d| !d.is_empty()).await;
+    assert_eq!(
+        ids(&devices).into_iter().collect::<Vec<_>>(),
+        ["mqtt-relay"]
+    );
+    let relay = hearth_core::DeviceId::new("mqtt-relay");
+
+    device.publish("tele/relay/LWT", true, "Offline").await;
+    let started = tokio::time::Instant::now();
+    let refused = loop {
+        match hub.hub.execute(&relay, Command::TurnOn).await {
+            Err(refused) => break refused,
+            // The offline message may not have been read yet; undo and retry.
+            Ok(_) => {
+                assert_eq!(device.next_heard().await.1, "ON");
+                assert!(
+                    started.elapsed() < HANG_GUARD,
+                    "the relay never went offline"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    assert_eq!(refused.code, hearth_core::ErrorCode::Unavailable);
+    assert!(refused.message.contains("offline"), "{refused}");
+
+    device.publish("tele/relay/LWT", true, "Online").await;
+    let started = tokio::time::Instant::now();
+    while hub.hub.execute(&relay, Command::TurnOff).await.is_err() {
+        assert!(started.elapsed() < HANG_GUARD, "the relay never came back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        device.next_heard().await,
+        ("cmnd/relay/POWER".into(), "OFF".into())
+    );
+    hub.shut_down().await.unwrap();
+}
