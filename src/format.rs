@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use hearth_core::{Metric, TemperatureUnit};
-use serde::Serialize;
 
 /// Shown where a value is not known yet, so an empty slot never looks like zero.
 pub(crate) const UNKNOWN: &str = "—";
@@ -49,15 +48,6 @@ pub(crate) fn relative_age(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// The snake_case name a core enum has on the wire (`fan_only`, `temperature`):
-/// used for DOM attributes and storage so they match the protocol's spelling.
-pub(crate) fn wire_name<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => String::new(),
-    }
-}
-
 /// Whole tenths in integer arithmetic rather than `{:.1}`: the same text,
 /// without the exact float formatter in the wasm, and a small negative value
 /// reads `0.0` rather than the glitch-like `-0.0`.
@@ -72,7 +62,6 @@ fn one_decimal(value: f64) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use hearth_core::HvacMode;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test]
@@ -126,12 +115,5 @@ mod tests {
         for (then, want) in table {
             assert_eq!(relative_age(then, now), want, "{then}");
         }
-    }
-
-    #[wasm_bindgen_test]
-    fn wire_names_follow_the_protocol() {
-        assert_eq!(wire_name(&HvacMode::FanOnly), "fan_only");
-        assert_eq!(wire_name(&Metric::Temperature), "temperature");
-        assert_eq!(wire_name(&TemperatureUnit::Fahrenheit), "fahrenheit");
     }
 }

@@ -4,8 +4,6 @@
 use hearth_core::TemperatureUnit;
 use leptos::logging::warn;
 
-use crate::format::wire_name;
-
 const UNIT_KEY: &str = "hearth.temperature_unit";
 
 /// The saved unit, or the default when nothing (or nothing readable) is saved.
@@ -19,14 +17,14 @@ pub(crate) fn load_unit() -> TemperatureUnit {
 pub(crate) fn save_unit(unit: TemperatureUnit) {
     // Storage can be full or disabled (some private modes); the choice then
     // lasts for this visit only, which is worth a note but not an error.
-    let saved = storage().is_some_and(|s| s.set_item(UNIT_KEY, &wire_name(&unit)).is_ok());
+    let saved = storage().is_some_and(|s| s.set_item(UNIT_KEY, unit.wire_name()).is_ok());
     if !saved {
         warn!("could not save the temperature unit; it applies to this visit only");
     }
 }
 
 fn parse_unit(text: &str) -> Option<TemperatureUnit> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
+    TemperatureUnit::from_wire_name(text)
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -41,7 +39,7 @@ mod tests {
     #[wasm_bindgen_test]
     fn units_round_trip_through_their_stored_form() {
         for unit in [TemperatureUnit::Celsius, TemperatureUnit::Fahrenheit] {
-            assert_eq!(parse_unit(&wire_name(&unit)), Some(unit));
+            assert_eq!(parse_unit(unit.wire_name()), Some(unit));
         }
         assert_eq!(parse_unit("kelvin"), None);
         assert_eq!(parse_unit(""), None);

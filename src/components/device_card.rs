@@ -10,7 +10,6 @@ use crate::components::metric_value::MetricValue;
 use crate::components::mode_select::ModeSelect;
 use crate::components::power_switch::PowerSwitch;
 use crate::components::setpoint_stepper::SetpointStepper;
-use crate::format::wire_name;
 use crate::setpoint::SetpointRange;
 use crate::store::device_entry::DeviceEntry;
 
@@ -54,7 +53,7 @@ pub(crate) fn DeviceCard(entry: DeviceEntry) -> impl IntoView {
         <article
             class="card"
             data-device=device.id.to_string()
-            data-kind=wire_name(&device.kind)
+            data-kind=device.kind.wire_name()
             aria-labelledby=labelled_by
         >
             <header class="card-head">

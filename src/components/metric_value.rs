@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::app_context::use_app_context;
 use crate::components::trend_arrow::TrendArrow;
-use crate::format::{self, wire_name};
+use crate::format;
 use crate::store::device_entry::DeviceEntry;
 
 #[component]
@@ -19,10 +19,9 @@ pub(crate) fn MetricValue(entry: DeviceEntry, metric: Metric) -> impl IntoView {
             .map(|value| format::metric_value(metric, value, unit))
             .unwrap_or_else(|| format::UNKNOWN.to_owned())
     };
-    let name = wire_name(&metric);
-    let kind = name.clone();
+    let name = metric.wire_name();
     view! {
-        <div class="metric" data-kind=kind>
+        <div class="metric" data-kind=name>
             <dt>{metric.label()}</dt>
             <dd>
                 <span class="value" data-metric=name>{text}</span>

@@ -4,7 +4,6 @@ use hearth_core::{Command, HvacMode};
 use leptos::prelude::*;
 
 use crate::app_context::use_app_context;
-use crate::format::wire_name;
 use crate::store::device_entry::DeviceEntry;
 
 #[component]
@@ -22,7 +21,7 @@ pub(crate) fn ModeSelect(entry: DeviceEntry, modes: Vec<HvacMode>) -> impl IntoV
     let choices = modes.clone();
     let change = move |ev| {
         let value = event_target_value(&ev);
-        if let Some(mode) = choices.iter().copied().find(|m| wire_name(m) == value) {
+        if let Some(mode) = choices.iter().copied().find(|m| m.wire_name() == value) {
             ctx.send_command(entry, Command::SetMode { mode });
         }
     };
@@ -36,7 +35,7 @@ pub(crate) fn ModeSelect(entry: DeviceEntry, modes: Vec<HvacMode>) -> impl IntoV
                 entry.state.with(|s| s.mode == Some(mode))
             };
             view! {
-                <option value=wire_name(&mode) prop:selected=selected>
+                <option value=mode.wire_name() prop:selected=selected>
                     {mode.label()}
                 </option>
             }

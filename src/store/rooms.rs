@@ -1,6 +1,8 @@
 //! Grouping devices into rooms in the order the home page shows them: indoor
 //! rooms alphabetically, then outside areas, each with its devices by name.
 
+use std::cmp::Ordering;
+
 /// Areas outside the house. People scan the rooms they live in first, so these
 /// come after the indoor rooms whatever their names.
 const OUTSIDE: [&str; 8] = [
@@ -16,13 +18,16 @@ pub(crate) struct Room<T> {
 }
 
 impl<T> Room<T> {
-    /// An id for the room's heading, safe in an HTML `id` attribute.
+    /// An id for the room's heading, safe in an HTML `id` attribute (which
+    /// only excludes ASCII whitespace). Non-ASCII characters are kept as they
+    /// are, so `Küche` and `Kuche` stay apart without Unicode's tables for
+    /// `is_alphanumeric` in the wasm; ASCII punctuation becomes `-`.
     pub(crate) fn heading_id(&self) -> String {
         let slug: String = self
             .name
             .chars()
             .map(|c| {
-                if c.is_alphanumeric() {
+                if c.is_ascii_alphanumeric() || !c.is_ascii() {
                     c.to_ascii_lowercase()
                 } else {
                     '-'
@@ -44,13 +49,24 @@ pub(crate) struct Placement<T> {
 /// keep the order they came in (the store gives them in id order).
 pub(crate) fn group<T>(placements: impl IntoIterator<Item = Placement<T>>) -> Vec<Room<T>> {
     let mut placements: Vec<Placement<T>> = placements.into_iter().collect();
-    placements.sort_by(|a, b| {
+    let order = |a: &Placement<T>, b: &Placement<T>| {
         room_order(&a.room).cmp(&room_order(&b.room)).then_with(|| {
             a.name
                 .to_ascii_lowercase()
                 .cmp(&b.name.to_ascii_lowercase())
         })
-    });
+    };
+    // A stable insertion sort instead of `sort_by`: a home has tens of devices,
+    // not thousands, and the standard library's sort adds about 3 kB to the
+    // wasm (docs/PERFORMANCE.md). Only a strictly greater neighbour moves, so
+    // equal devices keep their order.
+    for i in 1..placements.len() {
+        let mut j = i;
+        while j > 0 && order(&placements[j - 1], &placements[j]) == Ordering::Greater {
+            placements.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     let mut rooms: Vec<Room<T>> = Vec::new();
     for placement in placements {
         match rooms.last_mut() {
@@ -135,5 +151,10 @@ mod tests {
             devices: vec![],
         };
         assert_eq!(room.heading_id(), "room-kid-s-room-2");
+        let room: Room<()> = Room {
+            name: "Küche".into(),
+            devices: vec![],
+        };
+        assert_eq!(room.heading_id(), "room-küche");
     }
 }

@@ -24,8 +24,7 @@ pub enum Command {
 }
 
 /// Machine-readable reason for a refusal; the message next to it is for people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     /// The frame was not valid JSON or not a known message.
     BadFrame,
@@ -39,6 +38,16 @@ pub enum ErrorCode {
     Unavailable,
     Internal,
 }
+
+crate::wire_names!(pub ErrorCode {
+    BadFrame = "bad_frame",
+    FrameTooLarge = "frame_too_large",
+    UnknownDevice = "unknown_device",
+    Unsupported = "unsupported",
+    InvalidValue = "invalid_value",
+    Unavailable = "unavailable",
+    Internal = "internal",
+});
 
 /// A refused command or request: a code for programs and a message for people.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]

@@ -1,8 +1,10 @@
 //! The device model: what a device is, what it can do, and its controllable state.
 
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{FrameError, need};
 use crate::reading::Metric;
 
 /// A device's stable identifier, unique within a hub (e.g. `living-room-thermometer`).
@@ -27,8 +29,7 @@ impl fmt::Display for DeviceId {
 }
 
 /// What sort of thing a device is; drives its icon and default card.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DeviceKind {
     Thermometer,
     Light,
@@ -39,6 +40,17 @@ pub enum DeviceKind {
     Switch,
     OccupancySensor,
 }
+
+crate::wire_names!(pub DeviceKind {
+    Thermometer = "thermometer",
+    Light = "light",
+    Fan = "fan",
+    AirConditioner = "air_conditioner",
+    Heater = "heater",
+    Fridge = "fridge",
+    Switch = "switch",
+    OccupancySensor = "occupancy_sensor",
+});
 
 impl DeviceKind {
     pub fn label(self) -> &'static str {
@@ -56,8 +68,7 @@ impl DeviceKind {
 }
 
 /// Operating mode of a climate device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HvacMode {
     Cool,
     Heat,
@@ -65,6 +76,14 @@ pub enum HvacMode {
     Dry,
     FanOnly,
 }
+
+crate::wire_names!(pub HvacMode {
+    Cool = "cool",
+    Heat = "heat",
+    Auto = "auto",
+    Dry = "dry",
+    FanOnly = "fan_only",
+});
 
 impl HvacMode {
     pub const ALL: [HvacMode; 5] = [
@@ -88,8 +107,11 @@ impl HvacMode {
 
 /// One thing a device can sense or do. Sensing capabilities produce readings;
 /// the others accept commands and appear in [`DeviceState`].
+///
+/// Read through `CapabilityFrame` rather than serde's internally tagged
+/// support, for the same reason as `ServerMessage`; the JSON form is the same.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "CapabilityFrame")]
 pub enum Capability {
     Temperature,
     Humidity,
@@ -121,6 +143,73 @@ impl Capability {
             Capability::Occupancy => Some(Metric::Occupancy),
             _ => None,
         }
+    }
+}
+
+/// The `type` of a [`Capability`].
+#[derive(Clone, Copy)]
+enum CapabilityKind {
+    Temperature,
+    Humidity,
+    Battery,
+    Occupancy,
+    OnOff,
+    Setpoint,
+    Mode,
+    FanSpeed,
+}
+
+crate::wire_names!(CapabilityKind {
+    Temperature = "temperature",
+    Humidity = "humidity",
+    Battery = "battery",
+    Occupancy = "occupancy",
+    OnOff = "on_off",
+    Setpoint = "setpoint",
+    Mode = "mode",
+    FanSpeed = "fan_speed",
+});
+
+/// Every field any [`Capability`] has. `max` is a float here because a
+/// setpoint's is; a fan's must be a whole number from 0 to 255.
+#[derive(Deserialize)]
+struct CapabilityFrame {
+    #[serde(rename = "type")]
+    kind: CapabilityKind,
+    min: Option<f64>,
+    max: Option<f64>,
+    step: Option<f64>,
+    modes: Option<Vec<HvacMode>>,
+}
+
+impl TryFrom<CapabilityFrame> for Capability {
+    type Error = FrameError;
+
+    fn try_from(frame: CapabilityFrame) -> Result<Self, FrameError> {
+        Ok(match frame.kind {
+            CapabilityKind::Temperature => Capability::Temperature,
+            CapabilityKind::Humidity => Capability::Humidity,
+            CapabilityKind::Battery => Capability::Battery,
+            CapabilityKind::Occupancy => Capability::Occupancy,
+            CapabilityKind::OnOff => Capability::OnOff,
+            CapabilityKind::Setpoint => Capability::Setpoint {
+                min: need(frame.min, "min")?,
+                max: need(frame.max, "max")?,
+                step: need(frame.step, "step")?,
+            },
+            CapabilityKind::Mode => Capability::Mode {
+                modes: need(frame.modes, "modes")?,
+            },
+            CapabilityKind::FanSpeed => {
+                let max = need(frame.max, "max")?;
+                if max.fract() != 0.0 || !(0.0..=255.0).contains(&max) {
+                    return Err(FrameError::Invalid(
+                        "a fan speed `max` must be a whole number from 0 to 255",
+                    ));
+                }
+                Capability::FanSpeed { max: max as u8 }
+            }
+        })
     }
 }
 

@@ -18,9 +18,11 @@ pub mod downsample;
 pub mod history;
 pub mod protocol;
 pub mod reading;
+pub mod rfc3339;
 pub mod rules;
 pub mod sun;
 pub mod units;
+pub mod wire;
 
 pub use command::{Command, CommandError, ErrorCode};
 pub use device::{Capability, Device, DeviceId, DeviceKind, DeviceState, HvacMode};

@@ -34,12 +34,17 @@ pub struct DeviceSnapshot {
     /// The latest reading of each metric the device reports.
     pub readings: Vec<Reading>,
     /// When the hub last heard from the device.
+    #[serde(default, with = "crate::rfc3339::option")]
     pub last_seen: Option<DateTime<Utc>>,
 }
 
 /// Hub → browser.
+///
+/// Read through `ServerFrame` rather than serde's internally tagged support,
+/// which buffers every message in an intermediate tree and costs the browser's
+/// wasm kilobytes; the JSON form is the same.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "ServerFrame")]
 pub enum ServerMessage {
     /// First message on every connection.
     Hello {
@@ -49,6 +54,7 @@ pub enum ServerMessage {
     /// The whole current picture; sent after `hello` and on `resync`. It replaces
     /// whatever the browser held.
     Snapshot {
+        #[serde(with = "crate::rfc3339")]
         at: DateTime<Utc>,
         devices: Vec<DeviceSnapshot>,
     },
@@ -58,6 +64,7 @@ pub enum ServerMessage {
     StateChanged {
         device: DeviceId,
         state: DeviceState,
+        #[serde(with = "crate::rfc3339")]
         at: DateTime<Utc>,
     },
     /// The answer to one `command`, matched by `request_id`.
@@ -88,6 +95,131 @@ pub enum CommandOutcome {
     Rejected {
         error: CommandError,
     },
+}
+
+/// The `status` of a `command_result`.
+#[derive(Clone, Copy)]
+enum OutcomeStatus {
+    Ok,
+    Rejected,
+}
+
+crate::wire_names!(OutcomeStatus {
+    Ok = "ok",
+    Rejected = "rejected",
+});
+
+/// The `type` of a [`ServerMessage`].
+#[derive(Clone, Copy)]
+enum ServerKind {
+    Hello,
+    Snapshot,
+    Reading,
+    StateChanged,
+    CommandResult,
+    Error,
+    Pong,
+}
+
+crate::wire_names!(ServerKind {
+    Hello = "hello",
+    Snapshot = "snapshot",
+    Reading = "reading",
+    StateChanged = "state_changed",
+    CommandResult = "command_result",
+    Error = "error",
+    Pong = "pong",
+});
+
+/// Every field any [`ServerMessage`] has, each optional: serde reads this
+/// straight from the text, in any field order, and `ServerMessage::try_from`
+/// then checks that the fields the `type` needs are present.
+#[derive(Deserialize)]
+struct ServerFrame {
+    #[serde(rename = "type")]
+    kind: ServerKind,
+    protocol: Option<u32>,
+    hub: Option<HubInfo>,
+    #[serde(default, with = "crate::rfc3339::option")]
+    at: Option<DateTime<Utc>>,
+    devices: Option<Vec<DeviceSnapshot>>,
+    reading: Option<Reading>,
+    device: Option<DeviceId>,
+    state: Option<DeviceState>,
+    request_id: Option<String>,
+    status: Option<OutcomeStatus>,
+    error: Option<CommandError>,
+    code: Option<ErrorCode>,
+    message: Option<String>,
+    nonce: Option<u64>,
+}
+
+/// Why a frame serde read (a `*Frame` struct) is not a valid value of its
+/// `type`: serde reports it as the frame's error.
+#[derive(Debug)]
+pub(crate) enum FrameError {
+    /// A field this `type` needs is absent.
+    Missing(&'static str),
+    /// A field holds a value this `type` cannot take.
+    Invalid(&'static str),
+}
+
+impl std::fmt::Display for FrameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            FrameError::Missing(field) => write!(f, "missing field `{field}`"),
+            FrameError::Invalid(why) => f.write_str(why),
+        }
+    }
+}
+
+/// The value of a field the frame's `type` needs.
+pub(crate) fn need<T>(value: Option<T>, field: &'static str) -> Result<T, FrameError> {
+    value.ok_or(FrameError::Missing(field))
+}
+
+impl TryFrom<ServerFrame> for ServerMessage {
+    type Error = FrameError;
+
+    fn try_from(frame: ServerFrame) -> Result<Self, FrameError> {
+        Ok(match frame.kind {
+            ServerKind::Hello => ServerMessage::Hello {
+                protocol: need(frame.protocol, "protocol")?,
+                hub: need(frame.hub, "hub")?,
+            },
+            ServerKind::Snapshot => ServerMessage::Snapshot {
+                at: need(frame.at, "at")?,
+                devices: need(frame.devices, "devices")?,
+            },
+            ServerKind::Reading => ServerMessage::Reading {
+                reading: need(frame.reading, "reading")?,
+            },
+            ServerKind::StateChanged => ServerMessage::StateChanged {
+                device: need(frame.device, "device")?,
+                state: need(frame.state, "state")?,
+                at: need(frame.at, "at")?,
+            },
+            ServerKind::CommandResult => ServerMessage::CommandResult {
+                request_id: need(frame.request_id, "request_id")?,
+                device: need(frame.device, "device")?,
+                outcome: match need(frame.status, "status")? {
+                    OutcomeStatus::Ok => CommandOutcome::Ok {
+                        state: need(frame.state, "state")?,
+                    },
+                    OutcomeStatus::Rejected => CommandOutcome::Rejected {
+                        error: need(frame.error, "error")?,
+                    },
+                },
+            },
+            ServerKind::Error => ServerMessage::Error {
+                code: need(frame.code, "code")?,
+                message: need(frame.message, "message")?,
+            },
+            ServerKind::Pong => ServerMessage::Pong {
+                nonce: need(frame.nonce, "nonce")?,
+            },
+        })
+    }
 }
 
 /// Browser → hub.
@@ -153,8 +285,12 @@ fn decode<T: serde::de::DeserializeOwned>(frame: &str) -> Result<T, CommandError
 
 fn encode<T: Serialize>(message: &T) -> String {
     // Serialising these types cannot fail: every map key is a string and no
-    // custom Serialize impl can error.
-    serde_json::to_string(message).expect("protocol types always serialise")
+    // custom Serialize impl can error. Not `expect`: its `Debug` formatting of
+    // the error would cost the browser's wasm about a kilobyte.
+    match serde_json::to_string(message) {
+        Ok(text) => text,
+        Err(_) => unreachable!("protocol types always serialise"),
+    }
 }
 
 #[cfg(test)]
@@ -305,6 +441,45 @@ mod tests {
         check_server(
             ServerMessage::Pong { nonce: 7 },
             json!({"type": "pong", "nonce": 7}),
+        );
+    }
+
+    #[test]
+    fn server_frames_lacking_what_their_type_needs_are_refused() {
+        let fan = r#"{"type":"snapshot","at":"2026-11-26T12:00:00Z","devices":[{"device":{
+            "id":"f","name":"F","room":"R","kind":"fan","adapter":"s",
+            "capabilities":[{"type":"fan_speed","max":2.5}]},
+            "state":{},"readings":[],"last_seen":null}]}"#;
+        let table = [
+            (r#"{"type":"hello","protocol":1}"#, "missing field `hub`"),
+            (
+                r#"{"type":"command_result","request_id":"r","device":"d","status":"ok"}"#,
+                "missing field `state`",
+            ),
+            (
+                r#"{"type":"command_result","request_id":"r","device":"d","status":"maybe"}"#,
+                "unknown variant `maybe`",
+            ),
+            (r#"{"type":"teleport"}"#, "unknown variant `teleport`"),
+            (r#"{"nonce":1}"#, "missing field `type`"),
+            (
+                r#"{"type":"snapshot","at":"yesterday","devices":[]}"#,
+                "RFC 3339",
+            ),
+            (fan, "whole number"),
+        ];
+        for (frame, want) in table {
+            let err = ServerMessage::decode(frame).expect_err(frame);
+            assert_eq!(err.code, ErrorCode::BadFrame, "{frame}");
+            assert!(err.message.contains(want), "{frame}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn server_frames_may_order_fields_freely_and_carry_unknown_ones() {
+        assert_eq!(
+            ServerMessage::decode(r#"{"nonce":7,"later":true,"type":"pong"}"#).unwrap(),
+            ServerMessage::Pong { nonce: 7 }
         );
     }
 

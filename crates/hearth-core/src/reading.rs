@@ -7,14 +7,20 @@ use crate::device::{Device, DeviceId};
 use crate::units::Unit;
 
 /// What a reading measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Metric {
     Temperature,
     Humidity,
     Battery,
     Occupancy,
 }
+
+crate::wire_names!(pub Metric {
+    Temperature = "temperature",
+    Humidity = "humidity",
+    Battery = "battery",
+    Occupancy = "occupancy",
+});
 
 impl Metric {
     /// The canonical unit the hub stores and sends this metric in.
@@ -51,6 +57,7 @@ pub struct Reading {
     pub metric: Metric,
     pub value: f64,
     pub unit: Unit,
+    #[serde(with = "crate::rfc3339")]
     pub at: DateTime<Utc>,
 }
 

@@ -1,17 +1,20 @@
 //! Units of measurement. The hub stores and sends canonical units (°C, %);
 //! conversion to what a user prefers happens only for display.
 
-use serde::{Deserialize, Serialize};
-
 /// The unit a reading's value is expressed in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Unit {
     Celsius,
     Percent,
     /// 0 or 1, for presence-like readings such as occupancy.
     Boolean,
 }
+
+crate::wire_names!(pub Unit {
+    Celsius = "celsius",
+    Percent = "percent",
+    Boolean = "boolean",
+});
 
 impl Unit {
     pub fn symbol(self) -> &'static str {
@@ -24,13 +27,17 @@ impl Unit {
 }
 
 /// How a user wants temperatures shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TemperatureUnit {
     #[default]
     Celsius,
     Fahrenheit,
 }
+
+crate::wire_names!(pub TemperatureUnit {
+    Celsius = "celsius",
+    Fahrenheit = "fahrenheit",
+});
 
 impl TemperatureUnit {
     /// Converts a canonical Celsius value into this unit.
