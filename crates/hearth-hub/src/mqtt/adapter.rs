@@ -12,7 +12,7 @@ use chrono::Utc;
 use hearth_core::{
     Capability, CommandError, Device, DeviceId, DeviceKind, DeviceState, ErrorCode, Metric, Reading,
 };
-use rumqttc::{AsyncClient, ConnectionError, Event, EventLoop, MqttOptions, Packet, QoS};
+use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
@@ -159,7 +159,7 @@ async fn poll(
             },
             Ok(_) => continue,
             Err(error) => {
-                let lost = Incoming::Lost(describe(&error));
+                let lost = Incoming::Lost(error.to_string());
                 if incoming.send(lost).await.is_err() {
                     return;
                 }
@@ -175,10 +175,6 @@ async fn poll(
             return;
         }
     }
-}
-
-fn describe(error: &ConnectionError) -> String {
-    error.to_string()
 }
 
 impl State {

@@ -582,7 +582,8 @@ fn availability(fields: &Fields) -> Vec<Availability> {
     found
 }
 
-fn hvac_mode(mode: &str) -> Option<HvacMode> {
+/// The hub's mode for Home Assistant's name of one (`off` is not a mode here).
+pub(crate) fn hvac_mode(mode: &str) -> Option<HvacMode> {
     Some(match mode {
         "cool" => HvacMode::Cool,
         "heat" => HvacMode::Heat,
@@ -602,10 +603,6 @@ pub(crate) fn hvac_mode_name(mode: HvacMode) -> &'static str {
         HvacMode::Dry => "dry",
         HvacMode::FanOnly => "fan_only",
     }
-}
-
-pub(crate) fn parse_hvac_mode(mode: &str) -> Option<HvacMode> {
-    hvac_mode(mode)
 }
 
 /// Lower-case letters, digits and single dashes: safe in URLs and CSS.

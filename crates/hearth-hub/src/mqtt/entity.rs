@@ -7,7 +7,7 @@ use hearth_core::{
 };
 
 use super::ADAPTER;
-use super::discovery::{Entity, EntityKind, OnOff, hvac_mode_name, parse_hvac_mode};
+use super::discovery::{Entity, EntityKind, OnOff, hvac_mode, hvac_mode_name};
 
 /// What a message on one of an entity's topics reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,7 +247,7 @@ impl Entity {
                     next.on = Some(false);
                     return update(next, Field::On);
                 }
-                let mode = parse_hvac_mode(&text).ok_or(format!("unknown mode {text:?}"))?;
+                let mode = hvac_mode(&text).ok_or(format!("unknown mode {text:?}"))?;
                 next.on = Some(true);
                 next.mode = Some(mode);
                 update(next, Field::Mode)
