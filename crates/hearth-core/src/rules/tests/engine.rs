@@ -1194,3 +1194,48 @@ fn a_firing_in_json() {
         }])
     );
 }
+
+#[test]
+fn run_now_skips_triggers_and_conditions_but_not_the_mode() {
+    let night_only = Condition::Time {
+        after: NaiveTime::from_hms_opt(1, 0, 0),
+        before: NaiveTime::from_hms_opt(2, 0, 0),
+    };
+    let delayed = rule(
+        vec![Trigger::Sun {
+            event: SunEvent::Dusk(Twilight::Civil),
+            offset: Span::default(),
+        }],
+        vec![night_only],
+        vec![
+            turn_on("porch-light"),
+            Action::Delay {
+                wait: Span::minutes(5),
+            },
+        ],
+    );
+    let disabled = Rule {
+        enabled: false,
+        ..delayed
+    };
+    let world = world();
+    let mut memory = RuleMemory::default();
+    // Table: the instant asked at, and what comes back.
+    let table = [
+        (noon(), "fired 0: porch-light TurnOn", true),
+        // The first run is still waiting out its delay: `single` skips.
+        (minutes(2), "busy 0", false),
+        (minutes(6), "fired 0: porch-light TurnOn", true),
+    ];
+    for (at, want, by_hand) in table {
+        let (next, decision) = run_now(&disabled, &memory, &world, at, &london(), &London);
+        assert_eq!(summary(&decision), want, "at {at}");
+        assert_eq!(
+            matches!(&decision, Decision::Fired(firing) if firing.by_hand),
+            by_hand,
+            "at {at}"
+        );
+        assert!(next.triggers.iter().all(|t| t.last_fired.is_none()));
+        memory = next;
+    }
+}
