@@ -71,6 +71,69 @@ async fn the_dashboard_is_served_with_a_single_page_fallback() {
 }
 
 #[tokio::test]
+async fn the_service_worker_manifest_and_shell_are_revalidated_and_hashed_files_kept() {
+    let (_dir, path) = data_dir();
+    let dist = path.join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    let files: [(&str, &[u8]); 6] = [
+        ("index.html", b"<!doctype html><title>Hearth</title>"),
+        ("sw.js", b"self.addEventListener('fetch', () => {});"),
+        ("manifest.webmanifest", b"{}"),
+        ("hearth-0123456789abcdef.js", b"export default 1;"),
+        ("hearth-0123456789abcdef_bg.wasm", b"\0asm"),
+        ("icon-192.png", b"\x89PNG"),
+    ];
+    for (name, body) in files {
+        std::fs::write(dist.join(name), body).unwrap();
+    }
+    let hub = TestHub::start_with(hearth_hub::Config {
+        dist,
+        ..config(&path, std::time::Duration::from_millis(50))
+    })
+    .await;
+
+    let immutable = "public, max-age=31536000, immutable";
+    let table = [
+        ("/", "text/html", "no-cache"),
+        ("/index.html", "text/html", "no-cache"),
+        ("/rooms/kitchen", "text/html", "no-cache"),
+        // A missing hashed file falls back to index.html, which must not stick.
+        ("/hearth-fedcba9876543210.js", "text/html", "no-cache"),
+        ("/sw.js", "text/javascript", "no-cache"),
+        (
+            "/manifest.webmanifest",
+            "application/manifest+json",
+            "no-cache",
+        ),
+        ("/icon-192.png", "image/png", "no-cache"),
+        ("/hearth-0123456789abcdef.js", "text/javascript", immutable),
+        (
+            "/hearth-0123456789abcdef_bg.wasm",
+            "application/wasm",
+            immutable,
+        ),
+    ];
+    for (path, want_type, want_cache) in table {
+        let (status, headers) = hub.get_headers(path).await;
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_default()
+        };
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            header("content-type").starts_with(want_type),
+            "{path}: content-type {}",
+            header("content-type")
+        );
+        assert_eq!(header("cache-control"), want_cache, "{path}");
+    }
+    hub.shut_down().await.unwrap();
+}
+
+#[tokio::test]
 async fn without_a_built_dashboard_the_root_explains_how_to_build_it() {
     let (_dir, path) = data_dir();
     let hub = TestHub::start(&path).await;

@@ -181,6 +181,37 @@ impl TestHub {
         (status, content_type, body)
     }
 
+    /// The status and headers (names lower-cased) of `GET path`; the body,
+    /// which may be binary, is read and dropped.
+    pub(crate) async fn get_headers(&self, path: &str) -> (u16, Vec<(String, String)>) {
+        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = Vec::new();
+        guard("an HTTP response", stream.read_to_end(&mut response))
+            .await
+            .unwrap();
+        let end = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a complete head");
+        let head = String::from_utf8_lossy(&response[..end]);
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|line| line.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .expect("a status line");
+        let headers = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+            .collect();
+        (status, headers)
+    }
+
     /// `GET /api/devices`, parsed.
     pub(crate) async fn devices(&self) -> Vec<DeviceSnapshot> {
         let (status, _, body) = self.http("GET", "/api/devices").await;
