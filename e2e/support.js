@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const HUB_BIN = process.env.HEARTH_HUB_BIN ?? new URL('../target/debug/hearth-hub', import.meta.url).pathname;
-const DIST = process.env.HEARTH_DIST ?? new URL('../dist', import.meta.url).pathname;
+export const DIST = process.env.HEARTH_DIST ?? new URL('../dist', import.meta.url).pathname;
 
 export const CHROMIUM_ARGS = [
   '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
@@ -37,20 +37,23 @@ export function freePort() {
  * port and data dir so a test can kill it and start it again.
  */
 export class Hub {
-  constructor({ port, dataDir, extraArgs = [] }) {
+  constructor({ port, dataDir, extraArgs = [], dist = DIST }) {
     this.port = port;
     this.dataDir = dataDir;
     this.extraArgs = extraArgs;
+    this.dist = dist;
     this.url = `http://127.0.0.1:${port}/`;
     this.process = null;
     this.log = '';
   }
 
-  static async start(extraArgs = []) {
+  /** `dist` serves another copy of the built dashboard (the PWA tests edit theirs). */
+  static async start(extraArgs = [], { dist = DIST } = {}) {
     const hub = new Hub({
       port: await freePort(),
       dataDir: mkdtempSync(join(tmpdir(), 'hearth-e2e-')),
       extraArgs,
+      dist,
     });
     await hub.spawn();
     return hub;
@@ -60,7 +63,7 @@ export class Hub {
   spawn() {
     const args = [
       '--listen', `127.0.0.1:${this.port}`,
-      '--dist', DIST,
+      '--dist', this.dist,
       '--data-dir', this.dataDir,
       '--sim-interval-ms', '250',
       ...this.extraArgs,
