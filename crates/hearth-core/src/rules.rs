@@ -14,6 +14,8 @@
 //!   of timed [`Step`]s for the hub's runner to carry out.
 //! - [`next_firings`] predicts the clock-driven triggers, and
 //!   [`next_deadline`] the pending holds, so the runner knows when to wake.
+//! - [`replay`] answers when a rule would have fired against stored
+//!   readings.
 //! - [`templates`] are the automations Hearth ships.
 //! - [`Trace`], [`RuleStatus`] and their kin are what the hub's REST API
 //!   reports about running rules.
@@ -31,6 +33,7 @@ use crate::sun::{SunEvent, Twilight};
 mod action;
 mod condition;
 mod engine;
+mod replay;
 mod schedule;
 mod templates;
 mod trace;
@@ -46,12 +49,13 @@ pub use condition::{Condition, ConditionResult, SunBound};
 pub use engine::{
     Decision, Firing, GRACE, RuleMemory, Run, TriggerMemory, evaluate, next_deadline, run_now,
 };
+pub use replay::{replay, watched};
 pub use schedule::{Upcoming, next_firings};
 pub use templates::{
     Template, cool_when_hot, fridge_alert, lights_at_dusk, lights_off_when_empty,
     setpoint_follows_outdoor, templates,
 };
-pub use trace::{Notification, Outcome, RuleSaved, RuleStatus, StepResult, Trace};
+pub use trace::{Notification, Outcome, Replayed, RuleSaved, RuleStatus, StepResult, Trace};
 pub use trigger::{Crossing, StateMatch, Trigger};
 pub use validate::{DeviceCatalog, Diagnostic, Severity, validate};
 pub use world::{Event, World};

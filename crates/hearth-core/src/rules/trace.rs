@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Decision, Diagnostic, Rule, Upcoming};
+use super::{ConditionResult, Decision, Diagnostic, Rule, Upcoming};
 use crate::command::CommandError;
 use crate::device::DeviceState;
 
@@ -80,4 +80,17 @@ pub struct RuleSaved {
     pub rule: Rule,
     #[serde(default)]
     pub warnings: Vec<Diagnostic>,
+}
+
+/// One moment a rule would have fired against stored history, as
+/// `GET /api/rules/{id}/replay` answers it (see [`replay`](super::replay)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replayed {
+    pub at: DateTime<Utc>,
+    /// Index into the rule's `triggers`.
+    pub trigger: usize,
+    /// What the trigger saw, in words.
+    pub reason: String,
+    /// Every condition's result at that moment.
+    pub trace: Vec<ConditionResult>,
 }

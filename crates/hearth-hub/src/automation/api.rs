@@ -1,6 +1,6 @@
 //! The automation endpoints: the rules (`/api/rules`: list, create, read,
-//! replace, delete, enable, disable, run now, preview, traces), the site's sun events on
-//! a day (`GET /api/sun`) and the templates Hearth ships
+//! replace, delete, enable, disable, run now, preview, replay, traces), the
+//! site's sun events on a day (`GET /api/sun`) and the templates Hearth ships
 //! (`GET /api/rules/templates`). They are merged into the hub's router.
 //! `docs/automations.md` documents each route with its bodies and statuses.
 
@@ -13,10 +13,10 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{Datelike, NaiveDate, TimeDelta};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use hearth_core::SunDay;
 use hearth_core::rules::{
-    self, Diagnostic, Rule, RuleSaved, RuleStatus, Severity, Template, Trace, Upcoming,
+    self, Diagnostic, Replayed, Rule, RuleSaved, RuleStatus, Severity, Template, Trace, Upcoming,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -27,6 +27,13 @@ use crate::api::{self, ApiError};
 
 /// How far ahead the rule list looks for each rule's next firing.
 const NEXT_FIRING_HORIZON: TimeDelta = TimeDelta::days(7);
+
+/// The span a replay covers when `from` is left out.
+const REPLAY_DEFAULT: TimeDelta = TimeDelta::days(1);
+
+/// The longest span a replay may cover: a month of raw readings is already
+/// a few million events.
+const REPLAY_LONGEST: TimeDelta = TimeDelta::days(31);
 
 /// The days a preview may span.
 const PREVIEW_DAYS: std::ops::RangeInclusive<i64> = 1..=31;
@@ -42,6 +49,7 @@ pub(crate) fn routes(automations: Arc<Automations>) -> Router {
         .route("/api/rules/{id}/disable", post(disable))
         .route("/api/rules/{id}/run", post(run))
         .route("/api/rules/{id}/preview", get(preview))
+        .route("/api/rules/{id}/replay", get(replay))
         .route("/api/rules/{id}/traces", get(traces))
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(TraceLayer::new_for_http())
@@ -232,6 +240,62 @@ async fn preview(
         .preview(&id, TimeDelta::days(days))
         .map(Json)
         .ok_or(ApiError::NoRule(id))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReplayParams {
+    /// RFC 3339 instants; the last day when absent.
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /api/rules/{id}/replay?from=…&to=…`: when the rule would have fired
+/// against the stored readings in that span (at most 31 days), earliest
+/// first. Nothing is carried out.
+async fn replay(
+    State(automations): State<Arc<Automations>>,
+    Path(id): Path<String>,
+    query: Result<Query<ReplayParams>, QueryRejection>,
+) -> Result<Json<Vec<Replayed>>, ApiError> {
+    let Query(params) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+    let mut problems = Vec::new();
+    let mut instant = |name: &str, text: Option<String>| {
+        let text = text?;
+        let parsed = DateTime::parse_from_rfc3339(&text)
+            .map(|at| at.with_timezone(&Utc))
+            .ok();
+        if parsed.is_none() {
+            problems.push(format!(
+                "`{name}` must be an RFC 3339 instant like 2026-06-21T12:00:00Z, not {text:?}"
+            ));
+        }
+        parsed
+    };
+    let from = instant("from", params.from.clone());
+    let to = instant("to", params.to.clone());
+    if !problems.is_empty() {
+        return Err(ApiError::BadRequest(problems.join("; ")));
+    }
+    let to = to.unwrap_or_else(|| automations.clock().now());
+    let from = from.unwrap_or_else(|| to - REPLAY_DEFAULT);
+    if from >= to {
+        return Err(ApiError::BadRequest(format!(
+            "`from` ({from}) must be before `to` ({to})"
+        )));
+    }
+    if to - from > REPLAY_LONGEST {
+        return Err(ApiError::BadRequest(format!(
+            "a replay spans at most {} days",
+            REPLAY_LONGEST.num_days()
+        )));
+    }
+    let rule = id.clone();
+    tokio::task::spawn_blocking(move || automations.replay(&rule, from, to))
+        .await
+        .map_err(|error| ApiError::Internal(format!("the replay panicked: {error}")))?
+        .ok_or(ApiError::NoRule(id))?
+        .map(Json)
+        .map_err(|error| ApiError::Internal(format!("cannot read history: {error}")))
 }
 
 /// `GET /api/rules/{id}/traces`: the rule's recent traces, oldest first.

@@ -11,21 +11,22 @@
 //! hold nor fires twice.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use hearth_core::Device;
 use hearth_core::protocol::DeviceSnapshot;
 use hearth_core::rules::{
-    self, Decision, Diagnostic, Event, Notification, Outcome, Rule, RuleMemory, RuleStatus,
-    Severity, Step, StepResult, Trace, Trigger, Upcoming, World,
+    self, Decision, Diagnostic, Event, Notification, Outcome, Replayed, Rule, RuleMemory,
+    RuleStatus, Severity, Step, StepResult, Trace, Trigger, Upcoming, World,
 };
+use hearth_core::{Device, DeviceId, Metric, Reading, Resolution};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::{Clock, Place};
 use crate::hub::{Hub, HubEvent};
-use crate::store::{Committed, Write};
+use crate::store::{Committed, Scan, StoreError, Write};
 
 /// How many traces each rule keeps, newest last.
 const TRACES_KEPT: usize = 50;
@@ -92,6 +93,15 @@ struct Pending {
     /// The trace of the firing that planned it.
     trace: u64,
     step: Step,
+}
+
+/// One stored series being replayed: its rows as (microseconds, value),
+/// oldest first, and the next one to feed.
+struct Series {
+    device: DeviceId,
+    metric: Metric,
+    rows: Vec<(i64, f64)>,
+    next: usize,
 }
 
 /// A step that has fallen due, and whose rule it is.
@@ -375,6 +385,95 @@ impl Automations {
             &state.place.site,
             &state.place.zone,
         ))
+    }
+
+    /// When the rule `id` would have fired in `[from, to]` against the
+    /// stored readings (see [`rules::replay`]), `None` if there is no such
+    /// rule. Raw readings are replayed where raw retention still holds
+    /// them; before that, each minute rollup stands for one reading of its
+    /// `last` value at the minute's start. Blocking: call it from a blocking
+    /// thread.
+    pub(crate) fn replay(
+        &self,
+        id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Option<Result<Vec<Replayed>, StoreError>> {
+        let (rule, mut world, place) = {
+            let state = self.state();
+            let slot = state.rules.get(id)?;
+            (slot.rule.clone(), state.world.clone(), state.place)
+        };
+        // The replay starts knowing nothing but the devices and their states
+        // now (states are not kept as history).
+        for snapshot in world.devices.values_mut() {
+            snapshot.readings.clear();
+            snapshot.last_seen = None;
+        }
+        world.switched.clear();
+        let raw_from = self
+            .hub
+            .retention()
+            .horizon(Resolution::Raw, Utc::now())
+            .max(from);
+        let history = self.hub.history();
+        let mut series = Vec::new();
+        for (device, metric) in rules::watched(&rule, &world) {
+            let mut rows = Vec::new();
+            let mut scan = |resolution, from: DateTime<Utc>, to: DateTime<Utc>| {
+                let scan = Scan {
+                    device: device.clone(),
+                    metric,
+                    resolution,
+                    from_us: from.timestamp_micros(),
+                    to_us: to.timestamp_micros(),
+                };
+                history.scan(&scan, &mut |row| {
+                    // Rollups overlapping `raw_from` are left to the raw rows.
+                    if resolution == Resolution::Raw || row.at_us < raw_from.timestamp_micros() {
+                        rows.push((row.at_us, row.last));
+                    }
+                    ControlFlow::Continue(())
+                })
+            };
+            if from < raw_from
+                && let Err(error) = scan(Resolution::Minute, from, raw_from.min(to))
+            {
+                return Some(Err(error));
+            }
+            if let Err(error) = scan(Resolution::Raw, raw_from, to) {
+                return Some(Err(error));
+            }
+            series.push(Series {
+                device,
+                metric,
+                rows,
+                next: 0,
+            });
+        }
+        let readings = std::iter::from_fn(move || {
+            let earliest = series
+                .iter_mut()
+                .filter(|series| series.next < series.rows.len())
+                .min_by_key(|series| series.rows[series.next].0)?;
+            let (at_us, value) = earliest.rows[earliest.next];
+            earliest.next += 1;
+            Some(Reading::new(
+                earliest.device.clone(),
+                earliest.metric,
+                value,
+                DateTime::from_timestamp_micros(at_us).unwrap_or(DateTime::<Utc>::MIN_UTC),
+            ))
+        });
+        Some(Ok(rules::replay(
+            &rule,
+            world,
+            readings,
+            from,
+            to,
+            &place.site,
+            &place.zone,
+        )))
     }
 
     /// The rule `id`'s recent traces, oldest first.

@@ -1,12 +1,12 @@
 //! The automation endpoints as a browser meets them, next to the rest of `/api`:
-//! rules created, edited and previewed over REST, and a rule's `for` hold
-//! carried across a restart.
+//! rules created, edited, previewed and replayed over REST, and a rule's `for`
+//! hold carried across a restart.
 
 use std::time::Duration;
 
-use chrono::{TimeDelta, Utc};
+use chrono::{DurationRound, SecondsFormat, TimeDelta, Utc};
 use hearth_core::rules::{
-    Decision, Outcome, RuleSaved, RuleStatus, StepResult, Trace, Upcoming, cool_when_hot,
+    Decision, Outcome, Replayed, RuleSaved, RuleStatus, StepResult, Trace, Upcoming, cool_when_hot,
     lights_at_dusk,
 };
 use hearth_core::{DeviceId, Metric, Reading, SunDay};
@@ -377,5 +377,82 @@ async fn a_restart_in_the_middle_of_a_for_hold_fires_once_when_the_hold_ends() {
     hot(&hub, &clock, 27.5).await;
     let traces: Vec<Trace> = get(&hub, "/api/rules/cool-when-hot-on/traces").await;
     assert!(traces.is_empty(), "{traces:?}");
+    hub.shut_down().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_replay_reports_the_one_minute_the_room_had_been_hot_for_ten_minutes() {
+    let (_dir, path) = data_dir();
+    let start = (Utc::now() - TimeDelta::hours(3))
+        .duration_trunc(TimeDelta::minutes(1))
+        .unwrap();
+    let hub = TestHub::start_with(config(&path, Duration::from_secs(3600))).await;
+    let template = cool_when_hot(
+        &DeviceId::new("living-room-thermometer"),
+        &DeviceId::new("living-room-ac"),
+    );
+    let on = serde_json::to_value(&template.rules[0]).unwrap();
+    let (status, _, body) = hub.http_with("POST", "/api/rules", &on.to_string()).await;
+    assert_eq!(status, 201, "{body}");
+
+    // Comfortable, hot for 16 minutes from minute 20, cool enough to re-arm,
+    // then hot again but for only 6 minutes.
+    let celsius = |minute: i64| match minute {
+        20..=35 | 45..=50 => 27.0,
+        36..=44 => 23.0,
+        _ => 25.0,
+    };
+    let mut committed = Vec::new();
+    for minute in 0..90 {
+        let reading = Reading::new(
+            DeviceId::new("living-room-thermometer"),
+            Metric::Temperature,
+            celsius(minute),
+            start + TimeDelta::minutes(minute),
+        );
+        committed.push(hub.hub.ingest_reading(reading).await.expect("taken"));
+    }
+    for commit in committed {
+        guard("the store", commit.wait()).await.expect("stored");
+    }
+
+    let from = start.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let to = (start + TimeDelta::minutes(90)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let replayed: Vec<Replayed> = get(
+        &hub,
+        &format!("/api/rules/cool-when-hot-on/replay?from={from}&to={to}"),
+    )
+    .await;
+    assert_eq!(replayed.len(), 1, "{replayed:?}");
+    assert_eq!(replayed[0].at, start + TimeDelta::minutes(30));
+    assert_eq!(replayed[0].trigger, 0);
+    assert!(
+        replayed[0].reason.contains("above 26"),
+        "{}",
+        replayed[0].reason
+    );
+    // Nothing was carried out.
+    assert!(!ac_on(&hub).await);
+
+    // The default span, the last day, holds the same moment.
+    let replayed: Vec<Replayed> = get(&hub, "/api/rules/cool-when-hot-on/replay").await;
+    assert_eq!(replayed.len(), 1, "{replayed:?}");
+
+    for (query, want) in [
+        ("from=yesterday", 400),
+        ("from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z", 400),
+        ("from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", 400),
+    ] {
+        let (status, _, body) = hub
+            .http(
+                "GET",
+                &format!("/api/rules/cool-when-hot-on/replay?{query}"),
+            )
+            .await;
+        assert_eq!(status, want, "{query}: {body}");
+        assert!(body.contains("bad_request"), "{query}: {body}");
+    }
+    let (status, _, body) = hub.http("GET", "/api/rules/no-such-rule/replay").await;
+    assert_eq!(status, 404, "{body}");
     hub.shut_down().await.unwrap();
 }

@@ -1239,3 +1239,94 @@ fn run_now_skips_triggers_and_conditions_but_not_the_mode() {
         memory = next;
     }
 }
+
+/// One replay: readings of the living-room thermometer as (minute, °C) over
+/// the first two hours after noon, and the minutes it would have fired at.
+struct ReplayCase {
+    name: &'static str,
+    rule: Rule,
+    readings: Vec<(i64, f64)>,
+    fired: Vec<i64>,
+}
+
+#[test]
+fn a_replay_fires_where_the_runner_would_have() {
+    let ac = || turn_on("living-room-ac");
+    let hold = |minutes| {
+        hot(
+            "living-room-thermometer",
+            26.0,
+            2.0,
+            Some(Span::minutes(minutes)),
+        )
+    };
+    let table = [
+        ReplayCase {
+            name: "a hold fires when it ends, not at the next reading",
+            rule: rule(vec![hold(10)], vec![], vec![ac()]),
+            readings: vec![(0, 25.0), (5, 27.0), (30, 27.0), (40, 23.0)],
+            fired: vec![15],
+        },
+        ReplayCase {
+            name: "hysteresis: no second firing until back below 24",
+            rule: rule(vec![hold(5)], vec![], vec![ac()]),
+            readings: vec![
+                (0, 25.0),
+                (1, 27.0),
+                (10, 25.0),
+                (11, 27.0),
+                (20, 23.0),
+                (21, 27.0),
+            ],
+            fired: vec![6, 26],
+        },
+        ReplayCase {
+            name: "already hot at the start is not a crossing",
+            rule: rule(vec![hold(5)], vec![], vec![ac()]),
+            readings: vec![(0, 27.0), (30, 27.0)],
+            fired: vec![],
+        },
+        ReplayCase {
+            name: "clock moments tick with no readings, conditions apply",
+            rule: rule(
+                vec![Trigger::Every {
+                    every: Span::minutes(30),
+                    from: None,
+                }],
+                vec![Condition::Numeric {
+                    device: id("living-room-thermometer"),
+                    metric: Metric::Temperature,
+                    above: Some(26.0),
+                    below: None,
+                }],
+                vec![ac()],
+            ),
+            readings: vec![(0, 25.0), (50, 27.0)],
+            fired: vec![60, 90, 120],
+        },
+    ];
+    for case in table {
+        let readings = case.readings.iter().map(|(minute, celsius)| {
+            Reading::new(
+                id("living-room-thermometer"),
+                Metric::Temperature,
+                *celsius,
+                minutes(*minute),
+            )
+        });
+        let found = replay(
+            &case.rule,
+            world(),
+            readings,
+            noon(),
+            minutes(120),
+            &london(),
+            &London,
+        );
+        let fired: Vec<i64> = found
+            .iter()
+            .map(|replayed| (replayed.at - noon()).num_minutes())
+            .collect();
+        assert_eq!(fired, case.fired, "{}: {found:?}", case.name);
+    }
+}
