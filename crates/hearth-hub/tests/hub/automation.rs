@@ -1,15 +1,15 @@
 //! The automation endpoints as a browser meets them, next to the rest of `/api`:
-//! rules created, edited, previewed and replayed over REST, and a rule's `for`
-//! hold carried across a restart.
+//! rules created, edited, previewed and replayed over REST, a rule's `for`
+//! hold carried across a restart, and "AC when hot" over a simulated day.
 
 use std::time::Duration;
 
-use chrono::{DurationRound, SecondsFormat, TimeDelta, Utc};
+use chrono::{Datelike, DurationRound, SecondsFormat, TimeDelta, TimeZone, Utc};
 use hearth_core::rules::{
     Decision, Outcome, Replayed, RuleSaved, RuleStatus, StepResult, Trace, Upcoming, cool_when_hot,
     lights_at_dusk,
 };
-use hearth_core::{DeviceId, Metric, Reading, SunDay};
+use hearth_core::{Command, DeviceId, Metric, Reading, ServerMessage, SunDay};
 use hearth_hub::{Clock, ManualClock};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -454,5 +454,104 @@ async fn a_replay_reports_the_one_minute_the_room_had_been_hot_for_ten_minutes()
     }
     let (status, _, body) = hub.http("GET", "/api/rules/no-such-rule/replay").await;
     assert_eq!(status, 404, "{body}");
+    hub.shut_down().await.unwrap();
+}
+
+/// How fast the simulated summer day runs: a day in about eleven seconds.
+const SUMMER_SPEED: f64 = 8_000.0;
+
+#[tokio::test]
+async fn ac_when_hot_keeps_the_living_room_in_its_band_over_a_simulated_summer_day() {
+    let (_dir, path) = data_dir();
+    let thermometer = DeviceId::new("living-room-thermometer");
+    let ac = DeviceId::new("living-room-ac");
+    // A July morning ahead of the real clock: the simulator resumes from the
+    // latest stored reading, so its day starts there.
+    let morning = Utc
+        .with_ymd_and_hms(Utc::now().year() + 1, 7, 15, 10, 0, 0)
+        .unwrap();
+    let evening = morning + TimeDelta::hours(24);
+
+    // First run: the room at 25.8 °C that morning, and the AC set to 22 °C so
+    // that it takes the room below 24 °C and the "off" rule has work to do.
+    let hub = TestHub::start_with(config(&path, Duration::from_secs(3600))).await;
+    hub.hub
+        .execute(&ac, Command::SetSetpoint { value: 22.0 })
+        .await
+        .expect("the AC takes a setpoint");
+    let reading = Reading::new(thermometer.clone(), Metric::Temperature, 25.8, morning);
+    let committed = hub.hub.ingest_reading(reading).await.expect("taken");
+    guard("the store", committed.wait()).await.expect("stored");
+    hub.shut_down().await.unwrap();
+
+    // Second run: the simulated day, with the rules on the simulator's clock.
+    let mut config = config(&path, Duration::from_millis(20));
+    if let Some(simulator) = &mut config.simulator {
+        simulator.speed = SUMMER_SPEED;
+        simulator.seed = Some(7);
+    }
+    let hub = TestHub::start_with(config).await;
+    let mut client = hub.connect().await;
+    for rule in cool_when_hot(&thermometer, &ac).rules {
+        let body = serde_json::to_string(&rule).unwrap();
+        let (status, _, body) = hub.http_with("POST", "/api/rules", &body).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let mut temperatures = Vec::new();
+    while temperatures.last().is_none_or(|(at, _)| *at < evening) {
+        if let ServerMessage::Reading { reading } = client.next().await
+            && reading.device == thermometer
+            && reading.metric == Metric::Temperature
+        {
+            temperatures.push((reading.at, reading.value));
+        }
+    }
+
+    // When the AC was switched on and off, from the rules' own traces.
+    let mut switches = Vec::new();
+    for (id, action, on) in [
+        ("cool-when-hot-on", 1, true),
+        ("cool-when-hot-off", 0, false),
+    ] {
+        let traces: Vec<Trace> = get(&hub, &format!("/api/rules/{id}/traces")).await;
+        switches.extend(
+            traces
+                .iter()
+                .flat_map(|trace| &trace.outcomes)
+                .filter(|outcome| {
+                    outcome.action == action && matches!(outcome.result, StepResult::Done(_))
+                })
+                .map(|outcome| (outcome.at, on)),
+        );
+    }
+    switches.sort();
+    let summary = format!("switches {switches:?}");
+
+    // Without the AC the room would have overheated: it did pass 26 °C.
+    assert!(temperatures.iter().any(|(_, c)| *c > 26.0), "{summary}");
+    // The AC came on, went off once the room was cool, and alternated from
+    // there. (The simulated house warms slowly, a few tenths of a degree an
+    // hour even in July, so a day holds one or two cycles.)
+    assert!(switches.len() >= 2, "{summary}");
+    for (n, (_, on)) in switches.iter().enumerate() {
+        assert_eq!(*on, n % 2 == 0, "{summary}");
+    }
+    // Never short-cycled: each switch at least the template's ten minutes
+    // after the one before.
+    for pair in switches.windows(2) {
+        assert!(pair[1].0 - pair[0].0 >= TimeDelta::minutes(10), "{summary}");
+    }
+    // Once cooling had started, the room stayed inside its band through the
+    // afternoon's heat.
+    let first_on = switches[0].0;
+    let hottest = temperatures
+        .iter()
+        .filter(|(at, _)| *at >= first_on)
+        .map(|(_, c)| *c)
+        .fold(f64::MIN, f64::max);
+    assert!(
+        hottest < 26.5,
+        "hottest {hottest:.1} °C after {first_on}; {summary}"
+    );
     hub.shut_down().await.unwrap();
 }
