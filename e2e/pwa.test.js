@@ -1,6 +1,7 @@
-// The dashboard as an installed app: Chromium finds it installable, and a new
-// build's worker waits until the user takes the "New version available"
-// prompt. Each run serves its own copy of dist/, since the update test edits it.
+// The dashboard as an installed app: Chromium finds it installable, it opens
+// without the hub and shows the last-known values, and a new build's worker
+// waits until the user takes the "New version available" prompt. Each run
+// serves its own copy of dist/, since the update test edits it.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,18 @@ import { CHROMIUM_ARGS, DIST, Hub, eventually } from './support.js';
 
 const indicator = '[role="status"].connection';
 const BUILD_LINE = /const BUILD = '([0-9a-f]+)';/;
+const porchSwitch = 'article.card[data-device="porch-light"] button[role="switch"]';
+
+/** Every temperature on screen, keyed by device id. */
+function temperatures(page) {
+  return page.$$eval('article.card[data-device]', (cards) =>
+    Object.fromEntries(
+      cards
+        .map((card) => [card.dataset.device, card.querySelector('[data-metric="temperature"]')?.textContent?.trim()])
+        .filter(([, text]) => text),
+    ),
+  );
+}
 
 describe('installable PWA', () => {
   let hub;
@@ -67,6 +80,61 @@ describe('installable PWA', () => {
     assert.ok(cached.includes('/index.html'), `index.html in ${cached}`);
     assert.ok(cached.some((path) => /_bg\.wasm$/.test(path)), `the wasm in ${cached}`);
     assert.ok(cached.includes('/manifest.webmanifest'), `the manifest in ${cached}`);
+  });
+
+  test('without the hub it opens from the cache with last-known values, then resumes live', async () => {
+    await eventually(
+      () => page.evaluate(() => localStorage.getItem('hearth.last_snapshot') !== null),
+      Boolean,
+      { what: 'a snapshot kept for offline use' },
+    );
+    const live = await eventually(() => temperatures(page), (t) => Object.keys(t).length >= 5, {
+      what: 'five live temperatures',
+    });
+    const banner = page.locator('#pwa-offline');
+    assert.equal(await banner.isVisible(), false, 'no offline banner while connected');
+
+    // Both: setOffline alone does not reliably close an open WebSocket.
+    await context.setOffline(true);
+    await hub.kill();
+    await page.reload();
+    // Offline or reconnecting, depending on whether the page saw the browser
+    // go offline before the hub's refusal: either way the hub is out of reach.
+    await page.waitForSelector(
+      `${indicator}[data-state="offline"], ${indicator}[data-state="reconnecting"]`,
+      { timeout: 15_000 },
+    );
+    const stale = await eventually(() => temperatures(page), (t) => Object.keys(t).length >= 5, {
+      what: 'last-known temperatures after an offline reload',
+    });
+    assert.deepEqual(Object.keys(stale).sort(), Object.keys(live).sort());
+    for (const [id, text] of Object.entries(stale)) {
+      assert.match(text, /^-?\d+\.\d °[CF]$/, `last-known temperature of ${id} reads "${text}"`);
+    }
+    await banner.waitFor({ state: 'visible', timeout: 5_000 });
+    assert.match(
+      await banner.textContent(),
+      /Offline — showing last-known values from \d\d:\d\d\. Controls are off until the hub is back\./,
+    );
+    assert.equal(await page.getAttribute('main.home', 'data-stale'), 'true');
+    assert.ok(await page.locator(porchSwitch).isDisabled(), 'the porch light switch is disabled offline');
+    const lastSeen = await page.$eval('.last-seen:not(:empty)', (el) => getComputedStyle(el, '::before').content);
+    assert.equal(lastSeen, '"Last known · "');
+
+    // Back: the running page reconnects by itself, no reload.
+    await page.evaluate(() => { window.hearthBeforeOnline = true; });
+    await hub.spawn();
+    await context.setOffline(false);
+    await page.waitForSelector(`${indicator}[data-state="connected"]`, { timeout: 20_000 });
+    await banner.waitFor({ state: 'hidden', timeout: 5_000 });
+    assert.ok(await page.locator(porchSwitch).isEnabled(), 'the switch works again');
+    assert.equal(await page.getAttribute('main.home', 'data-stale'), null);
+    const resumed = await temperatures(page);
+    await eventually(() => temperatures(page), (now) => Object.entries(now).some(([id, text]) => resumed[id] !== text), {
+      timeoutMs: 10_000,
+      what: 'live temperatures to change again',
+    });
+    assert.equal(await page.evaluate(() => window.hearthBeforeOnline), true, 'no reload on the way back');
   });
 
   test('a new build waits for the user, and Reload switches to it', async () => {

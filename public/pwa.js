@@ -1,10 +1,43 @@
-// Registers the service worker and runs the two prompts that live outside the
-// wasm app (plain JS costs the dashboard's wasm budget nothing): "Install"
-// when the browser offers it, and "New version available — Reload" when a new
-// build's worker is waiting. See docs/pwa.md.
+// Registers the service worker and runs what lives outside the wasm app
+// (plain JS costs the dashboard's wasm budget nothing): the offline banner,
+// "Install" when the browser offers it, and "New version available — Reload"
+// when a new build's worker is waiting. See docs/pwa.md.
 (() => {
   const update = document.getElementById('pwa-update');
   const install = document.getElementById('pwa-install');
+  const offline = document.getElementById('pwa-offline');
+  const since = offline.querySelector('time');
+
+  // While the hub is out of reach (the app's indicator says reconnecting or
+  // offline) the cards show last-known values: those of the snapshot the app
+  // keeps in localStorage (src/last_known.rs), refreshed each minute while
+  // connected. The banner says so, and from when.
+  let kept = null;
+  let keptAt = null;
+  function showStale() {
+    const down = document.querySelector(
+      '.connection[data-state="reconnecting"], .connection[data-state="offline"]',
+    );
+    const text = down && document.querySelector('article.card') && localStorage.getItem('hearth.last_snapshot');
+    if (text && text !== kept) {
+      kept = text;
+      try {
+        keptAt = new Date(JSON.parse(text).at);
+      } catch {
+        keptAt = null;
+      }
+    }
+    offline.hidden = !(text && keptAt);
+    if (!offline.hidden && since.dateTime !== keptAt.toISOString()) {
+      since.dateTime = keptAt.toISOString();
+      since.textContent = keptAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    }
+  }
+  new MutationObserver(showStale).observe(document.body, {
+    subtree: true,
+    childList: true,
+    attributeFilter: ['data-state'],
+  });
 
   let offer = null;
   addEventListener('beforeinstallprompt', (event) => {

@@ -20,11 +20,16 @@ use leptos::logging::warn;
 use leptos::prelude::*;
 
 use crate::app_context::AppContext;
+use crate::last_known;
 use crate::store::Applied;
 use crate::store::device_entry::{CONNECTION_LOST, NOT_CONNECTED};
 use backoff::Backoff;
 use connection_state::ConnectionState;
 use liveness::{Liveness, Verdict};
+
+/// How often a connected dashboard asks for a fresh snapshot, so the copy
+/// `last_known` keeps for offline use stays close to what is on screen.
+const KEEP_EVERY: TimeDelta = TimeDelta::seconds(60);
 
 /// Everything that can wake the connection task besides the socket itself.
 #[derive(Debug)]
@@ -148,6 +153,7 @@ async fn connect(
     let mut liveness = Liveness::new(Utc::now());
     let mut timer = TimeoutFuture::new(Liveness::CHECK_EVERY_MS);
     let mut resync_requested = false;
+    let mut kept_at = Utc::now();
     let mut nonce = 0;
     loop {
         let outgoing = match next_wake(inputs, &mut socket, &mut timer).await {
@@ -163,7 +169,15 @@ async fn connect(
             }
             Wake::Timer => {
                 timer = TimeoutFuture::new(Liveness::CHECK_EVERY_MS);
-                match liveness.check(Utc::now()) {
+                let now = Utc::now();
+                match liveness.check(now) {
+                    // A fresh snapshot now and then keeps the stored
+                    // last-known state close to what is on screen.
+                    Verdict::Fine if liveness.greeted() && now - kept_at >= KEEP_EVERY => {
+                        kept_at = now;
+                        resync_requested = true;
+                        ClientMessage::Resync
+                    }
                     Verdict::Fine => continue,
                     Verdict::GiveUp => return End::Lost,
                     Verdict::Ping => {
@@ -197,6 +211,8 @@ async fn connect(
                     Ok(message) => {
                         if matches!(message, ServerMessage::Snapshot { .. }) {
                             resync_requested = false;
+                            kept_at = Utc::now();
+                            last_known::save(&text);
                         }
                         if ctx.store.apply(message) == Applied::Done || resync_requested {
                             continue;

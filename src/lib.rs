@@ -13,6 +13,7 @@ mod app_context;
 mod components;
 mod format;
 mod hub_client;
+mod last_known;
 mod pages;
 mod preferences;
 mod setpoint;
@@ -38,6 +39,7 @@ pub fn App() -> impl IntoView {
     let (hub, inputs) = HubHandle::new();
     let ctx = AppContext::new(hub, preferences::load_unit(), Utc::now());
     provide_context(ctx);
+    last_known::restore(ctx);
     match set_interval_with_handle(move || ctx.tick(Utc::now()), Duration::from_secs(1)) {
         Ok(clock) => on_cleanup(move || clock.clear()),
         Err(_) => warn!("no clock: relative times and command timeouts will not update"),

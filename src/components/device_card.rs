@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::app_context::use_app_context;
 use crate::components::card_alert::CardAlert;
 use crate::components::card_footer::CardFooter;
 use crate::components::fan_speed_picker::FanSpeedPicker;
@@ -39,14 +40,19 @@ pub(crate) fn DeviceCard(entry: DeviceEntry) -> impl IntoView {
         .map(|(min, max, step)| SetpointRange { min, max, step });
     let modes = device.modes().map(<[_]>::to_vec);
     let fan = device.max_fan_speed();
+    let ctx = use_app_context();
+    // Without the hub no command can go, and none is queued: the group is
+    // disabled natively (focus skips it, screen readers say so), and the
+    // offline banner (public/pwa.js) says why.
+    let offline = move || (!ctx.connection.with(|c| c.is_connected())).then_some("true");
     let controls = (switch || setpoint.is_some() || modes.is_some() || fan.is_some()).then(|| {
         view! {
-            <div class="controls">
+            <fieldset class="controls" disabled=offline>
                 {switch.then(|| view! { <PowerSwitch entry /> })}
                 {setpoint.map(|range| view! { <SetpointStepper entry range /> })}
                 {modes.map(|modes| view! { <ModeSelect entry modes /> })}
                 {fan.map(|max| view! { <FanSpeedPicker entry max /> })}
-            </div>
+            </fieldset>
         }
     });
     view! {

@@ -1,8 +1,9 @@
-// Trunk post-build hook: strips the comments from the two hand-written
-// scripts (trunk's minifier does not touch copied files) and turns the service worker template (public/sw.js,
-// copied into the staging folder) into this build's worker, with the list of
-// app-shell files to precache and a build id derived from their contents, so
-// any change to any shell file makes a new worker and a new cache.
+// Trunk post-build hook. Strips comments and indentation from the two
+// hand-written scripts (trunk's minifier does not touch copied files), then
+// turns the service worker template (public/sw.js, copied into the staging
+// folder) into this build's worker, with the list of app-shell files to
+// precache and a build id derived from their contents, so any change to any
+// shell file makes a new worker and a new cache.
 //
 // Reads TRUNK_STAGING_DIR (set by trunk for hooks); node standard library only.
 import { createHash } from 'node:crypto';
@@ -23,14 +24,15 @@ function files(dir) {
   });
 }
 
-// Whole-line comments and blank lines only: the scripts are ours and keep
-// no comment markers inside strings, so nothing else needs a parser.
-function stripComments(path) {
+// Drops whole-line comments, blank lines and indentation only: the scripts are
+// ours and have no multi-line strings or comment markers inside strings, so
+// nothing else needs a parser.
+function strip(path) {
   const lines = readFileSync(path, 'utf8').split('\n');
   const kept = lines.filter((line) => !/^\s*(\/\/|\/\*\*.*\*\/\s*$|$)/.test(line));
-  writeFileSync(path, kept.join('\n') + '\n');
+  writeFileSync(path, kept.map((line) => line.trimStart()).join('\n') + '\n');
 }
-for (const script of ['sw.js', 'pwa.js']) stripComments(join(staging, script));
+for (const script of ['sw.js', 'pwa.js']) strip(join(staging, script));
 
 // Everything trunk staged except the worker itself; sorted, so the id is stable.
 const shell = files(staging)
