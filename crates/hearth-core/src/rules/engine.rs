@@ -418,10 +418,13 @@ fn clock<Tz: TimeZone>(
     if now <= checked {
         return Vec::new();
     }
-    state.checked_until = Some(now);
+    // Nothing happens between `checked` and the next moment, so while that
+    // is still ahead the memory is left as it is: the hub persists every
+    // memory that changes, and most events a rule sees are readings.
     if state.quiet_until.is_some_and(|quiet| now < quiet) {
         return Vec::new();
     }
+    state.checked_until = Some(now);
     let (site, tz) = (context.site, context.tz);
     let recent = checked.max(now - GRACE);
     let mut hits = Vec::new();

@@ -1330,3 +1330,28 @@ fn a_replay_fires_where_the_runner_would_have() {
         assert_eq!(fired, case.fired, "{}: {found:?}", case.name);
     }
 }
+
+#[test]
+fn a_clock_trigger_leaves_its_memory_alone_until_its_moment() {
+    // The hub writes every memory that changes to its store, so a reading
+    // that cannot make a 23:00 rule fire must not change that rule's memory.
+    let rule = porch_on(Trigger::Time {
+        at: time(23, 0),
+        weekdays: vec![],
+    });
+    let world = world();
+    let reading = |at| Event::Reading {
+        reading: Reading::new(id("living-room-thermometer"), Metric::Temperature, 21.0, at),
+    };
+    let evaluate = |memory: &RuleMemory, at| {
+        evaluate(&rule, memory, &world, &reading(at), at, &london(), &London)
+    };
+    // The first event starts the trigger, the second works out its moment.
+    let (started, _) = evaluate(&RuleMemory::default(), minutes(0));
+    let (first, _) = evaluate(&started, minutes(1));
+    for minute in [2, 60, 120] {
+        let (memory, decisions) = evaluate(&first, minutes(minute));
+        assert_eq!(memory, first, "minute {minute}");
+        assert!(decisions.is_empty(), "minute {minute}");
+    }
+}
