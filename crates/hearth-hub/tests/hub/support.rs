@@ -135,6 +135,28 @@ impl TestHub {
         self.http_with(method, path, "").await
     }
 
+    /// Sends one request and checks that the hub refuses it the way every API
+    /// refusal looks: `want_status`, a JSON body with `want_code` and a
+    /// non-empty message for people.
+    pub(crate) async fn expect_refusal(
+        &self,
+        method: &str,
+        path: &str,
+        body: &str,
+        want_status: u16,
+        want_code: &str,
+    ) {
+        let (status, content_type, answer) = self.http_with(method, path, body).await;
+        assert_eq!(status, want_status, "{method} {path} {body}: {answer}");
+        assert_eq!(content_type, "application/json", "{method} {path}");
+        let error: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(error["code"], want_code, "{method} {path}: {answer}");
+        assert!(
+            error["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{method} {path}: {answer}"
+        );
+    }
+
     /// As [`TestHub::http`], sending `body` as JSON.
     pub(crate) async fn http_with(
         &self,
