@@ -83,6 +83,7 @@ setup_test_tools() {
     # brotli measures the dashboard's download size; the hub's MQTT tests
     # start their own Mosquitto broker.
     apt_install chromium chromium-driver brotli mosquitto
+    apt_install mosquitto-clients openssl # the MQTT ingest bench and the TLS tests' certificates
     npm_ci e2e
 }
 

@@ -37,7 +37,7 @@ pub use automation::{
     RuleStatus, StepResult, Trace,
 };
 pub use hub::{Hub, HubEvent, IngestError};
-pub use mqtt::MqttConfig;
+pub use mqtt::{MqttConfig, MqttTls};
 pub use server::{Config, Error, Server};
 pub use simulator::{MAX_SPEED, SimulatorConfig};
 pub use store::{Committed, Retention, StoreError};

@@ -8,7 +8,9 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::TimeDelta;
 use clap::Parser;
-use hearth_hub::{Config, MAX_SPEED, MqttConfig, Place, Retention, Server, SimulatorConfig};
+use hearth_hub::{
+    Config, MAX_SPEED, MqttConfig, MqttTls, Place, Retention, Server, SimulatorConfig,
+};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -62,8 +64,9 @@ struct Args {
     /// The house's IANA time zone, in which rules' times of day are read.
     #[arg(long, value_name = "ZONE", default_value = "Europe/London")]
     timezone: String,
-    /// Also bring in devices through this MQTT broker (`mqtt://host:port`):
-    /// Home Assistant discovery and `hearth/<device>/<metric>` (docs/mqtt.md).
+    /// Also bring in devices through this MQTT broker (`mqtt://host:port`, or
+    /// `mqtts://host:port` for TLS): Home Assistant discovery and
+    /// `hearth/<device>/<metric>` (docs/mqtt.md).
     #[arg(long, value_name = "URL", value_parser = MqttConfig::from_url)]
     mqtt: Option<MqttConfig>,
     /// The user name to log in to the MQTT broker with.
@@ -72,6 +75,16 @@ struct Args {
     /// The password to log in to the MQTT broker with.
     #[arg(long, value_name = "PASSWORD", requires = "mqtt")]
     mqtt_password: Option<String>,
+    /// PEM file of the CA that signed the broker's certificate (mqtts://);
+    /// without it the system's CA certificates are trusted.
+    #[arg(long, value_name = "FILE", requires = "mqtt")]
+    mqtt_ca: Option<PathBuf>,
+    /// PEM client certificate to show a broker that requires one (mqtts://).
+    #[arg(long, value_name = "FILE", requires_all = ["mqtt", "mqtt_client_key"])]
+    mqtt_client_cert: Option<PathBuf>,
+    /// PEM private key of --mqtt-client-cert.
+    #[arg(long, value_name = "FILE", requires = "mqtt_client_cert")]
+    mqtt_client_key: Option<PathBuf>,
 }
 
 fn parse_days(text: &str) -> Result<u32, String> {
@@ -131,6 +144,22 @@ async fn main() -> anyhow::Result<()> {
     if let Some(mut mqtt) = args.mqtt {
         mqtt.username = args.mqtt_username;
         mqtt.password = args.mqtt_password;
+        let tls_files = args.mqtt_ca.is_some() || args.mqtt_client_cert.is_some();
+        match &mut mqtt.tls {
+            Some(tls) => {
+                *tls = MqttTls {
+                    ca: args.mqtt_ca,
+                    client: args.mqtt_client_cert.zip(args.mqtt_client_key),
+                };
+            }
+            None if tls_files => {
+                anyhow::bail!("--mqtt-ca and --mqtt-client-cert need an mqtts:// broker URL");
+            }
+            None => {}
+        }
+        mqtt.check()
+            .map_err(|why| anyhow::anyhow!(why))
+            .context("cannot use the MQTT TLS files")?;
         server = server.with_mqtt(mqtt);
     }
     server.automations().set_place(place);

@@ -12,7 +12,9 @@ use chrono::Utc;
 use hearth_core::{
     Capability, CommandError, Device, DeviceId, DeviceKind, DeviceState, ErrorCode, Metric, Reading,
 };
-use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
+use rumqttc::{
+    AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS, TlsConfiguration, Transport,
+};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
@@ -97,10 +99,28 @@ impl MqttAdapter {
         if let Some(username) = &self.config.username {
             options.set_credentials(username, self.config.password.clone().unwrap_or_default());
         }
+        if let Some(tls) = &self.config.tls {
+            match tls.client_config() {
+                Ok(config) => {
+                    options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
+                        config,
+                    )));
+                }
+                Err(why) => {
+                    tracing::error!(%why, "MQTT adapter not started: its TLS files cannot be used");
+                    return;
+                }
+            }
+        }
         let (client, eventloop) = AsyncClient::new(options, CLIENT_QUEUE);
         let (incoming, mut messages) = mpsc::channel(256);
         tokio::spawn(poll(eventloop, incoming, shutdown.clone()));
-        tracing::info!(host = %self.config.host, port = self.config.port, "MQTT adapter running");
+        tracing::info!(
+            host = %self.config.host,
+            port = self.config.port,
+            tls = self.config.tls.is_some(),
+            "MQTT adapter running"
+        );
         let mut state = State {
             hub,
             client,
@@ -159,7 +179,7 @@ async fn poll(
             },
             Ok(_) => continue,
             Err(error) => {
-                let lost = Incoming::Lost(error.to_string());
+                let lost = Incoming::Lost(super::tls::explain(&error));
                 if incoming.send(lost).await.is_err() {
                     return;
                 }

@@ -2,6 +2,9 @@
 //! loopback port, with an rumqttc client playing a Tasmota-like device: Home
 //! Assistant discovery in, readings and states to the API and the browser,
 //! commands out to the device's command topic, and a broker restart survived.
+//! `tls` does the same over `mqtts://`.
+
+mod tls;
 
 use std::net::TcpListener as StdListener;
 use std::path::{Path, PathBuf};
@@ -41,18 +44,31 @@ fn mosquitto_binary() -> PathBuf {
     })
 }
 
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 impl Mosquitto {
     async fn start() -> Mosquitto {
-        let port = StdListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        Mosquitto::start_with("").await
+    }
+
+    /// A broker with a plain listener on `port` (for the devices) and `more`
+    /// configuration after it, such as a TLS listener.
+    async fn start_with(more: &str) -> Mosquitto {
+        let port = free_port();
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("mosquitto.conf");
         std::fs::write(
             &config,
-            format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
+            format!(
+                "per_listener_settings false\nallow_anonymous true\npersistence false\n\
+                 listener {port} 127.0.0.1\n{more}"
+            ),
         )
         .unwrap();
         let child = spawn(&config);
@@ -111,13 +127,18 @@ impl Drop for Mosquitto {
 
 /// A hub without the simulator, bringing in devices through `broker`.
 async fn hub_on(broker: &Mosquitto, data_dir: &Path) -> TestHub {
+    let mqtt = MqttConfig::from_url(&format!("mqtt://127.0.0.1:{}", broker.port)).unwrap();
+    hub_with(mqtt, data_dir).await
+}
+
+/// A hub without the simulator, bringing in devices as `mqtt` says.
+async fn hub_with(mqtt: MqttConfig, data_dir: &Path) -> TestHub {
     let config = Config {
         dist: data_dir.join("no-dashboard-here"),
         data_dir: data_dir.to_owned(),
         simulator: None,
         retention: Retention::default(),
     };
-    let mqtt = MqttConfig::from_url(&format!("mqtt://127.0.0.1:{}", broker.port)).unwrap();
     let server = Server::open(config).expect("the hub opens").with_mqtt(mqtt);
     TestHub::serve(server).await
 }
