@@ -12,9 +12,11 @@
 //!   deterministic and testable.
 //! - Compiles for `wasm32-unknown-unknown` and native alike.
 
+pub mod bthome;
 pub mod command;
 pub mod device;
 pub mod downsample;
+pub mod gatt;
 pub mod history;
 pub mod protocol;
 pub mod reading;
