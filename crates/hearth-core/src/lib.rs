@@ -15,6 +15,7 @@
 pub mod bthome;
 pub mod command;
 pub mod device;
+pub mod device_protocol;
 pub mod downsample;
 pub mod gatt;
 pub mod history;

@@ -17,8 +17,10 @@ mod adapter;
 mod api;
 mod automation;
 mod dashboard;
+mod devices;
 mod hub;
 mod mqtt;
+mod openapi;
 mod server;
 mod simulator;
 mod store;
@@ -28,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use tokio::sync::watch;
 use tower_http::trace::TraceLayer;
 
@@ -40,12 +42,16 @@ pub use hub::{Hub, HubEvent, IngestError};
 pub use mqtt::{MqttConfig, MqttTls};
 pub use server::{Config, Error, Server};
 pub use simulator::{MAX_SPEED, SimulatorConfig};
+pub use store::sqlite::tokens::Tokens;
+pub use store::tokens::{NewToken, Scope, TokenInfo};
 pub use store::{Committed, Retention, StoreError};
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 struct AppState {
     hub: Arc<Hub>,
+    /// Devices connected over `/api/devices/ws`.
+    devices: Arc<devices::Endpoint>,
     dist: Arc<Path>,
     /// Turns true when the hub is shutting down; WebSocket sessions close on it.
     shutdown: watch::Receiver<bool>,
@@ -62,6 +68,7 @@ async fn stopping(shutdown: &mut watch::Receiver<bool>) {
 /// for every other path.
 pub fn app(hub: Arc<Hub>, dist: impl Into<PathBuf>, shutdown: watch::Receiver<bool>) -> Router {
     let state = AppState {
+        devices: devices::Endpoint::new(hub.clone()),
         hub,
         dist: Arc::from(dist.into()),
         shutdown,
@@ -72,6 +79,10 @@ pub fn app(hub: Arc<Hub>, dist: impl Into<PathBuf>, shutdown: watch::Receiver<bo
         .route("/api/history", get(api::history))
         .route("/api/export.csv", get(api::export))
         .route("/api/ws", get(ws::upgrade))
+        .route("/api/devices/ws", get(devices::upgrade))
+        .route("/api/ingest", post(devices::ingest))
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/api/docs", get(openapi::page))
         .route("/api", any(api::not_found))
         .route("/api/{*rest}", any(api::not_found))
         .method_not_allowed_fallback(api::method_not_allowed)

@@ -7,18 +7,22 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::TimeDelta;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use hearth_hub::{
     Config, MAX_SPEED, MqttConfig, MqttTls, Place, Retention, Server, SimulatorConfig,
 };
+use hearth_hub::{Scope, Tokens};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 /// The Hearth hub: serves the dashboard and its live API, and runs a simulated
 /// house unless told not to.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(version, args_conflicts_with_subcommands = true)]
 struct Args {
+    /// Without a command, the hub runs.
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on; port 0 picks a free one.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: String,
@@ -26,7 +30,7 @@ struct Args {
     #[arg(long, value_name = "DIR", default_value = "dist")]
     dist: PathBuf,
     /// Where the hub keeps its database (`hearth.db`); created if missing.
-    #[arg(long, value_name = "DIR", default_value = "data")]
+    #[arg(long, value_name = "DIR", default_value = "data", global = true)]
     data_dir: PathBuf,
     /// Run without the simulated house.
     #[arg(long)]
@@ -124,6 +128,9 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    if let Some(Command::Token(action)) = &args.command {
+        return token(&args.data_dir, action);
+    }
     let place = Place::new(args.latitude, args.longitude, &args.timezone)
         .context("invalid --latitude, --longitude or --timezone")?;
     let config = Config {
@@ -206,4 +213,85 @@ async fn shutdown_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create, list and revoke the tokens devices and scripts present
+    /// (docs/api.md). Works while a hub runs on the same --data-dir.
+    #[command(subcommand)]
+    Token(TokenAction),
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenAction {
+    /// Create a token and print it, once, on standard output.
+    Create {
+        /// Who or what will hold it (`shed-sensor`), for `token list`.
+        #[arg(long, value_parser = parse_token_name)]
+        name: String,
+        /// What it allows; repeat for several.
+        #[arg(long, value_name = "SCOPE", default_value = "ingest", value_parser = parse_scope)]
+        scope: Vec<Scope>,
+    },
+    /// List every token (never the secrets): id, name, scopes, created, revoked.
+    List,
+    /// Revoke a token at once, even on a running hub.
+    Revoke {
+        /// The id `token list` shows.
+        id: i64,
+    },
+}
+
+fn parse_token_name(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err("must have 1 to 64 characters".into());
+    }
+    Ok(name.to_owned())
+}
+
+fn parse_scope(text: &str) -> Result<Scope, String> {
+    Scope::from_name(text).ok_or_else(|| {
+        let known: Vec<&str> = Scope::ALL.iter().map(|scope| scope.name()).collect();
+        format!("unknown scope; known: {}", known.join(", "))
+    })
+}
+
+fn token(data_dir: &std::path::Path, action: &TokenAction) -> anyhow::Result<()> {
+    let tokens = Tokens::open(data_dir).context("cannot open the hub's database")?;
+    let now = chrono::Utc::now();
+    let mut stdout = std::io::stdout().lock();
+    match action {
+        TokenAction::Create { name, scope } => {
+            let mut scopes = scope.clone();
+            scopes.dedup();
+            let created = tokens.create(name, &scopes, now)?;
+            eprintln!(
+                "Created token {} ({name}); it is shown only now, so keep it:",
+                created.info.id
+            );
+            writeln!(stdout, "{}", created.secret)?;
+        }
+        TokenAction::List => {
+            writeln!(stdout, "id\tname\tscopes\tcreated\trevoked")?;
+            for info in tokens.list()? {
+                let scopes: Vec<&str> = info.scopes.iter().map(|scope| scope.name()).collect();
+                let revoked = info.revoked.map(|at| at.to_rfc3339()).unwrap_or_default();
+                writeln!(
+                    stdout,
+                    "{}\t{}\t{}\t{}\t{revoked}",
+                    info.id,
+                    info.name,
+                    scopes.join(" "),
+                    info.created.to_rfc3339()
+                )?;
+            }
+        }
+        TokenAction::Revoke { id } => match tokens.revoke(*id, now)? {
+            Some(info) => eprintln!("Token {id} ({}) is revoked.", info.name),
+            None => anyhow::bail!("there is no token {id}; `hearth-hub token list` shows them"),
+        },
+    }
+    Ok(())
 }

@@ -7,6 +7,7 @@
 //! through [`History`], which is shared and runs beside the writer.
 
 pub(crate) mod sqlite;
+pub(crate) mod tokens;
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -17,6 +18,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use hearth_core::rules::{Rule, RuleMemory};
 use hearth_core::{DeviceId, DeviceState, Metric, Reading, Resolution};
 use tokio::sync::{mpsc, oneshot};
+
+use tokens::TokenInfo;
 
 /// How many writes may wait for the writer before producers are slowed down.
 const QUEUE_DEPTH: usize = 8192;
@@ -59,6 +62,8 @@ pub enum StoreError {
     NotCommitted,
     #[error("the store has been closed")]
     Closed,
+    #[error("cannot draw a random token: {0}")]
+    Random(String),
 }
 
 /// How long history is kept at each resolution; hourly rollups are kept forever.
@@ -168,7 +173,8 @@ pub(crate) struct Scan {
     pub(crate) to_us: i64,
 }
 
-/// Reads history. Blocking: call it from a blocking thread.
+/// Reads history, and the tokens that may write it. Blocking: call it from a
+/// blocking thread.
 pub(crate) trait History: Send + Sync + 'static {
     /// Calls `each` with every row of `scan`, oldest first, from a cursor (so a
     /// long range is never held in memory), until `each` breaks.
@@ -177,6 +183,11 @@ pub(crate) trait History: Send + Sync + 'static {
         scan: &Scan,
         each: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError>;
+
+    /// The token whose secret hashes to `hash` (see [`tokens::hash`]), revoked
+    /// or not. Read on every request rather than cached, so that
+    /// `hearth-hub token revoke` takes effect at once on a running hub.
+    fn token(&self, hash: &[u8; 32]) -> Result<Option<TokenInfo>, StoreError>;
 }
 
 /// Resolves once the write it was handed out for is committed (or failed).
@@ -337,6 +348,10 @@ pub(crate) struct NoHistory;
 impl History for NoHistory {
     fn scan(&self, _: &Scan, _: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    fn token(&self, _: &[u8; 32]) -> Result<Option<TokenInfo>, StoreError> {
+        Ok(None)
     }
 }
 

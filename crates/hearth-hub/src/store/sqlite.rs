@@ -5,6 +5,7 @@
 
 mod reader;
 mod rollup;
+pub(crate) mod tokens;
 
 use std::collections::HashMap;
 use std::fs::{File, TryLockError};
@@ -117,6 +118,16 @@ const MIGRATIONS: &[&str] = &[
          document TEXT NOT NULL, -- Rule as JSON
          memory   TEXT NOT NULL  -- RuleMemory as JSON
      ) WITHOUT ROWID;",
+    // 4: tokens for devices and scripts (and issue 9's API tokens): only each
+    // token's SHA-256 is kept; a revoked token stays listed with when.
+    "CREATE TABLE tokens (
+         id         INTEGER PRIMARY KEY,
+         name       TEXT NOT NULL,
+         hash       BLOB NOT NULL UNIQUE,
+         scopes     TEXT NOT NULL, -- scope names separated by spaces
+         created_us INTEGER NOT NULL,
+         revoked_us INTEGER         -- NULL while the token is valid
+     );",
 ];
 
 /// How long to wait for a lock held by someone else before calling it locked.

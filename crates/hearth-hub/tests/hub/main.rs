@@ -6,8 +6,11 @@ mod support;
 
 mod api;
 mod automation;
+mod devices_ws;
 mod durability;
 mod history;
+mod ingest;
 mod lifecycle;
 mod mqtt;
+mod openapi;
 mod websocket;

@@ -8,6 +8,7 @@ use std::sync::{Mutex, PoisonError};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use super::{BUSY_TIMEOUT, metric_to_sql, rollup_table};
+use crate::store::tokens::TokenInfo;
 use crate::store::{History, Row, Scan, StoreError};
 
 /// How many idle read connections are kept; more may be open while busy.
@@ -61,6 +62,15 @@ impl History for SqliteHistory {
         let conn = self.connection()?;
         let result = scan_with(&conn, scan, each);
         // A connection that failed may be in any state; it is not reused.
+        if result.is_ok() {
+            self.give_back(conn);
+        }
+        result
+    }
+
+    fn token(&self, hash: &[u8; 32]) -> Result<Option<TokenInfo>, StoreError> {
+        let conn = self.connection()?;
+        let result = super::tokens::find(&conn, hash);
         if result.is_ok() {
             self.give_back(conn);
         }
