@@ -7,15 +7,17 @@
 //! - One long-lived task owns the hub connection (`hub_client`); pages read
 //!   signals from the context `App` provides once.
 //! - Logic lives in plain types with tests (`store`, `format`, `hub_client`'s
-//!   backoff and liveness); components stay thin.
+//!   backoff and liveness, `chart`, `router`); components stay thin.
 
 mod app_context;
+mod chart;
 mod components;
 mod format;
 mod hub_client;
 mod last_known;
 mod pages;
 mod preferences;
+mod router;
 mod setpoint;
 mod store;
 
@@ -27,13 +29,16 @@ use leptos::prelude::*;
 
 use app_context::AppContext;
 use hub_client::HubHandle;
+use pages::bench_chart::ChartBenchPage;
+use pages::device::DevicePage;
 use pages::home::HomePage;
+use router::{Route, Router};
 
 #[cfg(test)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 /// The whole dashboard: provides the app state, starts the hub connection and
-/// the clock, and shows the home page.
+/// the clock, and shows the page the address names.
 #[component]
 pub fn App() -> impl IntoView {
     let (hub, inputs) = HubHandle::new();
@@ -45,5 +50,10 @@ pub fn App() -> impl IntoView {
         Err(_) => warn!("no clock: relative times and command timeouts will not update"),
     }
     hub_client::spawn(ctx, inputs);
-    view! { <HomePage /> }
+    let router = Router::provide();
+    move || match router.route() {
+        Route::Home => view! { <HomePage /> }.into_any(),
+        Route::Device(id) => view! { <DevicePage id /> }.into_any(),
+        Route::ChartBench { points } => view! { <ChartBenchPage points /> }.into_any(),
+    }
 }

@@ -11,6 +11,8 @@ use crate::components::metric_value::MetricValue;
 use crate::components::mode_select::ModeSelect;
 use crate::components::power_switch::PowerSwitch;
 use crate::components::setpoint_stepper::SetpointStepper;
+use crate::components::sparkline::Sparkline;
+use crate::router::{Route, use_router};
 use crate::setpoint::SetpointRange;
 use crate::store::device_entry::DeviceEntry;
 
@@ -41,6 +43,14 @@ pub(crate) fn DeviceCard(entry: DeviceEntry) -> impl IntoView {
     let modes = device.modes().map(<[_]>::to_vec);
     let fan = device.max_fan_speed();
     let ctx = use_app_context();
+    let router = use_router();
+    let page = Route::Device(device.id.clone());
+    let href = page.href();
+    // A day of the first thing the device measures, at a glance; the link on
+    // its name leads to the whole history.
+    let sparkline = device.metrics().next().map(|metric| {
+        view! { <Sparkline device=device.id.to_string() metric /> }
+    });
     // Without the hub no command can go, and none is queued: the group is
     // disabled natively (focus skips it, screen readers say so), and the
     // offline banner (public/pwa.js) says why.
@@ -63,10 +73,15 @@ pub(crate) fn DeviceCard(entry: DeviceEntry) -> impl IntoView {
             aria-labelledby=labelled_by
         >
             <header class="card-head">
-                <h3 id=heading_id>{device.name}</h3>
+                <h3 id=heading_id>
+                    <a href=href on:click=move |ev| router.follow(ev, page.clone())>
+                        {device.name}
+                    </a>
+                </h3>
                 <p class="card-kind">{device.kind.label()}</p>
             </header>
             {readings}
+            {sparkline}
             {controls}
             <CardAlert entry />
             <CardFooter entry />

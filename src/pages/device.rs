@@ -1,0 +1,66 @@
+//! A device's page (`/devices/<id>`): its card's heading, a way back, and
+//! the history of what it measures.
+
+use hearth_core::{DeviceId, Metric};
+use leptos::prelude::*;
+
+use crate::app_context::use_app_context;
+use crate::components::connection_indicator::ConnectionIndicator;
+use crate::components::history_panel::HistoryPanel;
+use crate::components::unit_toggle::UnitToggle;
+use crate::router::{Route, use_router};
+
+#[component]
+pub(crate) fn DevicePage(id: DeviceId) -> impl IntoView {
+    let ctx = use_app_context();
+    let router = use_router();
+    // `get` does not subscribe to the set of devices and `is_empty` does, so
+    // a page opened before the hub's snapshot notices its device arriving.
+    let entry = Memo::new(move |_| {
+        ctx.store.is_empty();
+        ctx.store.get(&id)
+    });
+    let body = move || match entry.get() {
+        Some(entry) => {
+            let (name, kind, metric) = entry.device.with_value(|d| {
+                // Temperature is what people come for; otherwise the first
+                // thing the device measures.
+                let metric = if d.has(Metric::Temperature) {
+                    Some(Metric::Temperature)
+                } else {
+                    d.metrics().next()
+                };
+                (d.name.clone(), d.kind.label(), metric)
+            });
+            let history = match metric {
+                Some(metric) => view! { <HistoryPanel entry metric /> }.into_any(),
+                None => view! { <p class="empty">"This device measures nothing, so it has no history."</p> }
+                    .into_any(),
+            };
+            view! {
+                <h1 class="device-title">{name}</h1>
+                <p class="card-kind">{kind}</p>
+                {history}
+            }
+            .into_any()
+        }
+        None => {
+            let text = if ctx.store.is_synced() {
+                "The hub has no such device."
+            } else {
+                "Waiting for the hub…"
+            };
+            view! { <p class="empty">{text}</p> }.into_any()
+        }
+    };
+    view! {
+        <header class="top-bar">
+            <a href="/" class="back" on:click=move |ev| router.follow(ev, Route::Home)>
+                "← All devices"
+            </a>
+            <ConnectionIndicator />
+            <UnitToggle />
+        </header>
+        <main class="device-page">{body}</main>
+    }
+}
