@@ -10,6 +10,9 @@ const SHELL = ['__HEARTH_SHELL__'];
 const SHELL_CACHE = `hearth-shell-${BUILD}`;
 // API answers are kept across builds: their format is the hub's, not the shell's.
 const API_CACHE = 'hearth-api';
+// The newest answers kept, so the cache cannot grow with every history query;
+// the dashboard's own requests fit many times over.
+const API_ENTRIES = 50;
 
 self.addEventListener('install', (event) => {
   // Through the HTTP cache: the hashed files the page just loaded are not
@@ -43,12 +46,13 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/api/')) {
-    event.respondWith(networkFirst(request));
+    event.respondWith(networkFirst(event));
   } else if (request.mode === 'navigate') {
-    // The page itself: the newest index.html when the hub answers, this
-    // build's copy when it does not.
+    // The page itself, at any path in scope (the app routes on the client):
+    // the newest index.html when the hub answers, this build's copy when it
+    // does not.
     event.respondWith(
-      fetch(request).catch(() => caches.open(SHELL_CACHE).then((cache) => cache.match('/index.html'))),
+      fetch(request).catch(() => caches.match('/index.html', { cacheName: SHELL_CACHE })),
     );
   } else {
     // Shell files are named for their content (or ship with this build), so
@@ -58,15 +62,23 @@ self.addEventListener('fetch', (event) => {
 });
 
 /** The hub's answer, remembered; the last remembered one when the hub is out of reach. */
-async function networkFirst(request) {
+async function networkFirst(event) {
+  const request = event.request;
   const cache = await caches.open(API_CACHE);
   try {
     const response = await fetch(request);
-    if (response.ok) await cache.put(request, response.clone());
+    if (response.ok) event.waitUntil(remember(cache, request, response.clone()));
     return response;
   } catch (error) {
     const hit = await cache.match(request);
     if (hit) return hit;
     throw error;
   }
+}
+
+/** Keeps an answer and drops the oldest beyond API_ENTRIES (keys() lists them oldest first). */
+async function remember(cache, request, response) {
+  await cache.put(request, response);
+  const keys = await cache.keys();
+  await Promise.all(keys.slice(0, -API_ENTRIES).map((key) => cache.delete(key)));
 }
