@@ -1,0 +1,47 @@
+// Chart cold-render benchmark (issue 3): loads the dashboard's bench page
+// (/bench/chart?points=N, src/pages/bench_chart.rs) in headless Chromium, each
+// run in a fresh browser context, and prints the median and p95 of what the
+// page measured with performance.now(). Not part of `npm test`; run with
+// `npm --prefix e2e run bench:chart` after a release build (see docs/PERFORMANCE.md).
+import { Hub, launchBrowser } from '../support.js';
+
+const RUNS = Number(process.env.RUNS ?? 9);
+const SIZES = (process.env.POINTS ?? '166650,1000000').split(',').map(Number);
+const DENSITY = Number(process.env.DPR ?? 1);
+
+function quantile(sorted, q) {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}
+
+function describe(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return `median ${quantile(sorted, 0.5).toFixed(1)} ms, p95 ${quantile(sorted, 0.95).toFixed(1)} ms`
+    + ` (min ${sorted[0].toFixed(1)}, max ${sorted.at(-1).toFixed(1)})`;
+}
+
+const hub = await Hub.start(['--no-simulator']);
+const browser = await launchBrowser();
+try {
+  console.log(`${RUNS} runs per size, viewport 1280×800 at devicePixelRatio ${DENSITY}, ${browser.version()}`);
+  for (const points of SIZES) {
+    const figures = { render: [], draw: [], load: [] };
+    for (let run = 0; run < RUNS; run += 1) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: DENSITY });
+      const page = await context.newPage();
+      await page.goto(new URL(`bench/chart?points=${points}`, hub.url).href);
+      const result = page.locator('#bench-result[data-render-ms][data-draw-ms]');
+      await result.waitFor({ timeout: 60_000 });
+      figures.render.push(Number(await result.getAttribute('data-render-ms')));
+      figures.draw.push(Number(await result.getAttribute('data-draw-ms')));
+      figures.load.push(Number(await result.getAttribute('data-load-ms')));
+      await context.close();
+    }
+    console.log(`${points.toLocaleString('en')} points`);
+    console.log(`  data → first complete frame: ${describe(figures.render)}`);
+    console.log(`  of which the draw call:      ${describe(figures.draw)}`);
+    console.log(`  navigation → that frame:     ${describe(figures.load)}`);
+  }
+} finally {
+  await browser.close();
+  await hub.dispose();
+}

@@ -1,0 +1,131 @@
+// History as a user meets it (issue 3): from a card to its device page, range
+// buttons, wheel zoom, the tooltip under the pointer, and the CSV download of
+// what is in view. The hub starts with two days of backfilled history.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Hub, eventually, launchBrowser } from './support.js';
+
+const DEVICE = 'living-room-thermometer';
+const HOUR = 3_600_000;
+
+/** The window the chart has settled on, read from its CSV link. */
+async function settledRange(page) {
+  const href = await page.locator('a.csv').getAttribute('href');
+  const params = new URL(href, 'http://hub/').searchParams;
+  const from = Date.parse(params.get('from'));
+  const to = Date.parse(params.get('to'));
+  return { from, to, span: to - from };
+}
+
+/** Resolves with the next `/api/history` request's window for `device`. */
+function nextHistoryRequest(page, device = DEVICE) {
+  return page
+    .waitForRequest((request) => {
+      const url = new URL(request.url());
+      return url.pathname === '/api/history' && url.searchParams.get('device') === device;
+    })
+    .then((request) => {
+      const params = new URL(request.url()).searchParams;
+      return Date.parse(params.get('to')) - Date.parse(params.get('from'));
+    });
+}
+
+describe('history chart against a hub with backfilled history', () => {
+  let hub;
+  let browser;
+  let page;
+  const pageErrors = [];
+
+  before(async () => {
+    hub = await Hub.start(['--backfill', '2']);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(hub.url);
+    await page.waitForSelector('[role="status"].connection[data-state="connected"]', { timeout: 20_000 });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await hub?.dispose();
+  });
+
+  test('a card has a sparkline and its name opens the device page; back returns', async () => {
+    const card = page.locator(`article.card[data-device="${DEVICE}"]`);
+    await card.locator('svg.sparkline path[d^="M"]').waitFor({ timeout: 15_000 });
+    await card.locator('h3 a').click();
+    await page.waitForURL(`**/devices/${DEVICE}`);
+    assert.equal((await page.locator('h1.device-title').textContent()).trim(), 'Living room thermometer');
+    await page.goBack();
+    await page.waitForURL(hub.url);
+    await card.locator('h3 a').click();
+    await page.waitForURL(`**/devices/${DEVICE}`);
+    await eventually(
+      () => page.locator('.chart-summary').textContent(),
+      (text) => /min -?\d+\.\d °C, max -?\d+\.\d °C, mean -?\d+\.\d °C/.test(text),
+      { what: 'the summary of the last day' },
+    );
+  });
+
+  test('range buttons fetch and show their range', async () => {
+    for (const [label, span] of [['1h', HOUR], ['7d', 7 * 24 * HOUR], ['24h', 24 * HOUR]]) {
+      const requested = nextHistoryRequest(page);
+      await page.getByRole('button', { name: label, exact: true }).click();
+      assert.equal(await requested, span, `${label} asks the hub for its span`);
+      await eventually(
+        () => page.getByRole('button', { name: label, exact: true }).getAttribute('aria-pressed'),
+        (pressed) => pressed === 'true',
+        { what: `${label} to show as pressed` },
+      );
+      assert.equal((await settledRange(page)).span, span);
+    }
+  });
+
+  test('the wheel zooms in around the pointer', async () => {
+    const before = await settledRange(page);
+    const canvas = page.locator('.chart canvas');
+    const box = await canvas.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -400);
+    const after = await eventually(() => settledRange(page), (r) => r.span < before.span, {
+      what: 'the view to narrow',
+    });
+    assert.ok(after.from > before.from && after.to < before.to, 'zoomed in on the middle');
+    assert.equal(await page.getByRole('button', { name: '24h', exact: true }).getAttribute('aria-pressed'), 'false');
+  });
+
+  test('hovering the chart shows the time and value under the pointer', async () => {
+    await page.getByRole('button', { name: '24h', exact: true }).click();
+    const canvas = page.locator('.chart canvas');
+    const box = await canvas.boundingBox();
+    const tooltip = page.locator('.chart-tooltip');
+    const text = await eventually(
+      async () => {
+        await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
+        await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+        return (await tooltip.count()) ? tooltip.textContent() : '';
+      },
+      (t) => /Living room thermometer: -?\d+\.\d °C/.test(t),
+      { what: 'a tooltip with a temperature' },
+    );
+    assert.match(text, /^\w{3} \d{1,2} \w{3} \d{4} \d{2}:\d{2}/, 'it starts with the time');
+    assert.match(text, /min -?\d+\.\d °C · max -?\d+\.\d °C/, 'a day of minute rollups shows min and max');
+    await page.mouse.move(0, 0);
+    await tooltip.waitFor({ state: 'detached' });
+  });
+
+  test('Download CSV gives the rows of the range in view', async () => {
+    const href = await page.locator('a.csv').getAttribute('href');
+    const response = await fetch(new URL(href, hub.url));
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type'), /^text\/csv/);
+    const lines = (await response.text()).trim().split('\n');
+    assert.match(lines[0], /^time,device,metric,/);
+    assert.ok(lines.length > 100, `a day of history has many rows, got ${lines.length}`);
+    assert.match(lines[1], new RegExp(`^\\d{4}-\\d{2}-\\d{2}T[^,]+,${DEVICE},temperature,`));
+  });
+
+  test('no errors in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
