@@ -18,7 +18,7 @@ use tracing_subscriber::EnvFilter;
 /// The Hearth hub: serves the dashboard and its live API, and runs a simulated
 /// house unless told not to.
 #[derive(Debug, Parser)]
-#[command(version, args_conflicts_with_subcommands = true)]
+#[command(version)]
 struct Args {
     /// Without a command, the hub runs.
     #[command(subcommand)]

@@ -13,4 +13,5 @@ mod ingest;
 mod lifecycle;
 mod mqtt;
 mod openapi;
+mod tokens_cli;
 mod websocket;
