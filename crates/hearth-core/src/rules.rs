@@ -35,6 +35,7 @@ mod condition;
 mod engine;
 mod replay;
 mod schedule;
+mod summary;
 mod templates;
 mod trace;
 mod trigger;
@@ -51,6 +52,7 @@ pub use engine::{
 };
 pub use replay::{replay, watched};
 pub use schedule::{Upcoming, next_firings};
+pub use summary::summary;
 pub use templates::{
     Template, cool_when_hot, fridge_alert, lights_at_dusk, lights_off_when_empty,
     setpoint_follows_outdoor, templates,
