@@ -1,17 +1,24 @@
-// The dashboard as an installed app: Chromium finds it installable, it opens
-// without the hub and shows the last-known values, and a new build's worker
-// waits until the user takes the "New version available" prompt. Each run
-// serves its own copy of dist/, since the update test edits it.
+// The dashboard as an installed app: Chromium finds it installable, it offers
+// an Install button, it opens without the hub (at any path) and shows the
+// last-known values kept in the Cache API, its API cache stays bounded, and a
+// second build's worker waits until the user takes the "New version
+// available" prompt. Each run serves its own copy of dist/.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, DIST, Hub, eventually } from './support.js';
+import { CHROMIUM_ARGS, DIST, Hub, eventually, launchBrowser } from './support.js';
 
 const indicator = '[role="status"].connection';
+const down = `${indicator}[data-state="offline"], ${indicator}[data-state="reconnecting"]`;
 const BUILD_LINE = /const BUILD = '([0-9a-f]+)';/;
+const API_ENTRIES_LINE = /const API_ENTRIES = (\d+);/;
+const SW_TEMPLATE = new URL('../public/sw.js', import.meta.url).pathname;
+const PRECACHE = new URL('../tools/pwa/precache.mjs', import.meta.url).pathname;
+const SECOND_BUILD_MARK = '<meta name="hearth-e2e" content="second build">';
 const porchSwitch = 'article.card[data-device="porch-light"] button[role="switch"]';
 
 /** Every temperature on screen, keyed by device id. */
@@ -25,9 +32,83 @@ function temperatures(page) {
   );
 }
 
+/** The snapshot text pwa.js keeps in the Cache API, or null. */
+function keptSnapshot(page) {
+  return page.evaluate(async () => (await (await caches.open('hearth-kept')).match('/snapshot'))?.text() ?? null);
+}
+
+/**
+ * A second build of the dashboard in a new folder: `dist` copied with its
+ * index.html really changed, and trunk's post_build step (the precache hook,
+ * over the worker template, as trunk stages it) run again, so the worker gets
+ * a new shell list and build id. A whole trunk build would take minutes here.
+ */
+function buildAgain(dist) {
+  const next = mkdtempSync(join(tmpdir(), 'hearth-pwa-dist2-'));
+  cpSync(dist, next, { recursive: true });
+  const index = join(next, 'index.html');
+  writeFileSync(index, readFileSync(index, 'utf8').replace('</head>', `${SECOND_BUILD_MARK}</head>`));
+  cpSync(SW_TEMPLATE, join(next, 'sw.js'));
+  execFileSync('node', [PRECACHE], { env: { ...process.env, TRUNK_STAGING_DIR: next }, stdio: 'pipe' });
+  return next;
+}
+
+describe('last-known state kept by an earlier version', () => {
+  let hub;
+  let browser;
+
+  before(async () => {
+    hub = await Hub.start(['--sim-speed', '120']);
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await hub?.dispose();
+  });
+
+  test('a snapshot in localStorage moves to the Cache API once and is shown', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // A real snapshot frame, stored where the previous version kept it.
+    await page.goto(new URL('favicon.svg', hub.url).href);
+    const frame = await page.evaluate(
+      (url) =>
+        new Promise((resolve, reject) => {
+          const socket = new WebSocket(url);
+          socket.onmessage = (event) => {
+            if (JSON.parse(event.data).type !== 'snapshot') return;
+            socket.close();
+            resolve(event.data);
+          };
+          socket.onerror = () => reject(new Error(`no WebSocket at ${url}`));
+        }),
+      new URL('api/ws', hub.url).href.replace(/^http/, 'ws'),
+    );
+    await page.evaluate((text) => localStorage.setItem('hearth.last_snapshot', text), frame);
+
+    // The hub serves the page but the dashboard cannot reach its WebSocket,
+    // so every card on screen comes from the kept snapshot.
+    await context.routeWebSocket(/\/api\/ws$/, (socket) => socket.close());
+    await page.goto(hub.url);
+    await page.waitForSelector(down, { timeout: 15_000 });
+    const shown = await eventually(
+      () => page.$$eval('article.card[data-device]', (cards) => cards.map((card) => card.dataset.device).sort()),
+      (ids) => ids.length > 0,
+      { what: 'cards from the kept snapshot' },
+    );
+    assert.deepEqual(shown, JSON.parse(frame).devices.map((entry) => entry.device.id).sort());
+    await page.locator('#pwa-offline').waitFor({ state: 'visible', timeout: 5_000 });
+    assert.equal(await page.evaluate(() => localStorage.getItem('hearth.last_snapshot')), null, 'moved out');
+    assert.ok((await keptSnapshot(page)) === frame, 'moved into the Cache API');
+    await context.close();
+  });
+});
+
 describe('installable PWA', () => {
   let hub;
   let dist;
+  let secondDist;
   let profile;
   let context;
   let page;
@@ -53,7 +134,7 @@ describe('installable PWA', () => {
   after(async () => {
     await context?.close();
     await hub?.dispose();
-    for (const dir of [dist, profile]) if (dir) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [dist, secondDist, profile]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   test('Chromium reports no installability errors', async () => {
@@ -82,12 +163,58 @@ describe('installable PWA', () => {
     assert.ok(cached.includes('/manifest.webmanifest'), `the manifest in ${cached}`);
   });
 
-  test('without the hub it opens from the cache with last-known values, then resumes live', async () => {
-    await eventually(
-      () => page.evaluate(() => localStorage.getItem('hearth.last_snapshot') !== null),
-      Boolean,
-      { what: 'a snapshot kept for offline use' },
+  test('the Install button asks the browser\'s prompt and goes once installed', async () => {
+    // Whether headless Chromium offers installation itself varies (this one
+    // does, once the page is installable), and its prompt cannot be answered
+    // here: the test offers it with a prompt() it can observe.
+    const offer = () =>
+      page.evaluate(() => {
+        const event = new Event('beforeinstallprompt', { cancelable: true });
+        event.prompt = () => {
+          window.hearthPrompts = (window.hearthPrompts ?? 0) + 1;
+        };
+        event.userChoice = Promise.resolve({ outcome: 'accepted', platform: 'web' });
+        dispatchEvent(event);
+        return event.defaultPrevented;
+      });
+    const install = page.getByRole('button', { name: 'Install Hearth' });
+    assert.equal(await offer(), true, 'the browser\'s own mini-bar is held back');
+    await install.waitFor({ state: 'visible', timeout: 5_000 });
+    await install.click();
+    assert.equal(await page.evaluate(() => window.hearthPrompts), 1, 'the click opens the browser\'s prompt');
+    await install.waitFor({ state: 'hidden', timeout: 5_000 });
+
+    await offer();
+    await install.waitFor({ state: 'visible', timeout: 5_000 });
+    await page.evaluate(() => dispatchEvent(new Event('appinstalled')));
+    await install.waitFor({ state: 'hidden', timeout: 5_000 });
+    assert.equal(await page.evaluate(() => window.hearthPrompts), 1);
+  });
+
+  test('the API cache keeps only the newest answers', async () => {
+    const limit = Number(readFileSync(join(dist, 'sw.js'), 'utf8').match(API_ENTRIES_LINE)?.[1]);
+    assert.ok(limit > 0, 'sw.js states its API_ENTRIES');
+    const paths = Array.from({ length: limit + 10 }, (_, i) => `/api/health?e2e=${i}`);
+    await page.evaluate(async (paths) => {
+      for (const path of paths) await (await fetch(path)).text();
+    }, paths);
+    const kept = await eventually(
+      () =>
+        page.evaluate(async () =>
+          (await (await caches.open('hearth-api')).keys()).map((request) => {
+            const url = new URL(request.url);
+            return url.pathname + url.search;
+          }),
+        ),
+      (keys) => keys.length <= limit && keys.includes(paths.at(-1)),
+      { what: `at most ${limit} API answers, the newest among them` },
     );
+    assert.equal(kept.length, limit);
+    assert.ok(!kept.includes(paths[0]), 'the oldest answer is gone');
+  });
+
+  test('without the hub it opens from the cache with last-known values, then resumes live', async () => {
+    await eventually(() => keptSnapshot(page), Boolean, { what: 'a snapshot kept for offline use' });
     const live = await eventually(() => temperatures(page), (t) => Object.keys(t).length >= 5, {
       what: 'five live temperatures',
     });
@@ -100,10 +227,7 @@ describe('installable PWA', () => {
     await page.reload();
     // Offline or reconnecting, depending on whether the page saw the browser
     // go offline before the hub's refusal: either way the hub is out of reach.
-    await page.waitForSelector(
-      `${indicator}[data-state="offline"], ${indicator}[data-state="reconnecting"]`,
-      { timeout: 15_000 },
-    );
+    await page.waitForSelector(down, { timeout: 15_000 });
     const stale = await eventually(() => temperatures(page), (t) => Object.keys(t).length >= 5, {
       what: 'last-known temperatures after an offline reload',
     });
@@ -120,6 +244,17 @@ describe('installable PWA', () => {
     assert.ok(await page.locator(porchSwitch).isDisabled(), 'the porch light switch is disabled offline');
     const lastSeen = await page.$eval('.last-seen:not(:empty)', (el) => getComputedStyle(el, '::before').content);
     assert.equal(lastSeen, '"Last known · "');
+    assert.match(await page.textContent('.last-seen:not(:empty)'), /^Seen (just now|\d+ (s|min|h|d) ago)$/, 'each card says how old');
+
+    // A deep link (the app routes on the client) opens offline too: the
+    // worker answers every in-scope navigation with the cached shell.
+    const deep = await page.goto(new URL('devices/porch-light', hub.url).href);
+    assert.ok(deep.fromServiceWorker(), 'the worker answered the deep link');
+    await page.waitForSelector(down, { timeout: 15_000 });
+    assert.equal(new URL(page.url()).pathname, '/devices/porch-light');
+    await page.goto(hub.url);
+    await page.waitForSelector(down, { timeout: 15_000 });
+    await banner.waitFor({ state: 'visible', timeout: 5_000 });
 
     // Back: the running page reconnects by itself, no reload.
     await page.evaluate(() => { window.hearthBeforeOnline = true; });
@@ -137,17 +272,21 @@ describe('installable PWA', () => {
     assert.equal(await page.evaluate(() => window.hearthBeforeOnline), true, 'no reload on the way back');
   });
 
-  test('a new build waits for the user, and Reload switches to it', async () => {
-    const workerPath = join(dist, 'sw.js');
-    const worker = readFileSync(workerPath, 'utf8');
-    const oldBuild = worker.match(BUILD_LINE)[1];
-    const newBuild = [...oldBuild].reverse().join('') === oldBuild ? `${oldBuild}0` : [...oldBuild].reverse().join('');
-    writeFileSync(workerPath, worker.replace(BUILD_LINE, `const BUILD = '${newBuild}';`));
+  test('a second build waits for the user, and Reload switches to it', async () => {
+    const oldBuild = readFileSync(join(dist, 'sw.js'), 'utf8').match(BUILD_LINE)[1];
+    secondDist = buildAgain(dist);
+    const newBuild = readFileSync(join(secondDist, 'sw.js'), 'utf8').match(BUILD_LINE)?.[1];
+    assert.ok(newBuild && newBuild !== oldBuild, `a new build id: ${oldBuild} → ${newBuild}`);
 
     const prompt = page.locator('#pwa-update');
     assert.equal(await prompt.isVisible(), false, 'no prompt before a new build exists');
-    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
-    await prompt.waitFor({ state: 'visible', timeout: 15_000 });
+    // The hub now serves the second build, as after an upgrade.
+    await hub.kill();
+    hub.dist = secondDist;
+    await hub.spawn();
+    // The browser looks for a new worker when the page is opened again.
+    await page.reload();
+    await prompt.waitFor({ state: 'visible', timeout: 20_000 });
     assert.match(await prompt.textContent(), /New version available/);
     // The new worker waits: the old build's cache still serves this page.
     const waiting = await page.evaluate(async () => {
@@ -166,9 +305,18 @@ describe('installable PWA', () => {
     const keys = await eventually(
       () => page.evaluate(() => caches.keys()),
       (keys) => keys.includes(`hearth-shell-${newBuild}`) && !keys.includes(`hearth-shell-${oldBuild}`),
-      { what: 'the new build\'s cache to replace the old one' },
+      { what: 'the second build\'s cache to replace the first\'s' },
     );
     assert.ok(keys.includes(`hearth-shell-${newBuild}`));
+    const cachedIndex = await page.evaluate(async (name) => {
+      const response = await (await caches.open(name)).match('/index.html');
+      return response.text();
+    }, `hearth-shell-${newBuild}`);
+    assert.ok(cachedIndex.includes(SECOND_BUILD_MARK), 'the second build\'s index.html is the one kept offline');
+    assert.ok(
+      await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).waiting === null),
+      'nothing left waiting',
+    );
     assert.equal(await prompt.isVisible(), false, 'no prompt under the new worker');
     assert.deepEqual(pageErrors, []);
   });
