@@ -421,6 +421,25 @@ async fn bad_frames_get_an_error_and_the_connection_carries_on() {
         other => panic!("expected an error, got {other:?}"),
     }
 
+    // A device another open connection holds is refused too.
+    let mut rival = Device::hello(&hub, &token).await;
+    rival
+        .send(&DeviceMessage::Describe {
+            devices: vec![thermometer()],
+        })
+        .await;
+    assert_eq!(
+        rival.next().await,
+        HubMessage::Described { devices: vec![] }
+    );
+    match rival.next().await {
+        HubMessage::Error { code, message, .. } => {
+            assert_eq!(code, ErrorCode::InvalidValue);
+            assert!(message.contains("another connection"), "{message}");
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+
     // Still connected: a good reading reaches the hub.
     device.send(&reading(6.0)).await;
     let value = loop {

@@ -157,8 +157,15 @@ async fn ingest_refuses_missing_bad_and_revoked_tokens_and_bad_bodies() {
         "capabilities":[{"type":"on_off"}]}],"readings":[]}"#;
     let taken = r#"{"devices":[{"id":"fridge","name":"F","room":"R","kind":"thermometer",
         "capabilities":[{"type":"temperature"}]}],"readings":[]}"#;
-    let table: [(Option<&str>, &str, u16, &str, &str); 7] = [
+    let table: [(Option<&str>, &str, u16, &str, &str); 8] = [
         (None, reading, 401, "unauthorized", "Bearer"),
+        (
+            Some(""),
+            reading,
+            401,
+            "unauthorized",
+            "must be `Bearer <token>`",
+        ),
         (
             Some("hearth_guess"),
             reading,
