@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -22,6 +23,7 @@ use super::Endpoint;
 use super::auth::{self, AuthError};
 use crate::AppState;
 use crate::adapter::{self, AdapterCommand};
+use crate::api::ApiError;
 use crate::hub::IngestError;
 use crate::store::tokens::{Scope, TokenInfo};
 
@@ -39,7 +41,7 @@ type Reply = oneshot::Sender<Result<DeviceState, CommandError>>;
 pub(crate) async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let token = match auth::bearer(&headers) {
         None => None,
@@ -48,6 +50,14 @@ pub(crate) async fn upgrade(
                 Ok(token) => Some(token),
                 Err(error) => return error.into_response(),
             }
+        }
+    };
+    // Refused as JSON, like every other `/api` error.
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => {
+            return ApiError::BadRequest(format!("{rejection}; connect with a WebSocket client"))
+                .into_response();
         }
     };
     upgrade

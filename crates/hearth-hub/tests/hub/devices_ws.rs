@@ -297,6 +297,10 @@ async fn bad_tokens_are_refused_with_a_reason() {
         }
     }
 
+    // A plain request, not an upgrade, is told so in JSON.
+    hub.expect_refusal("GET", "/api/devices/ws", "", 400, "bad_request")
+        .await;
+
     let frames = [
         (
             DeviceMessage::Hello {
