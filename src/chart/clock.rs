@@ -22,7 +22,26 @@ pub(crate) fn now_ms() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
 
+/// A duration in milliseconds to two decimals (`29.07`), in integer
+/// arithmetic so the exact float formatter is not linked for it.
+pub(crate) fn ms_text(ms: f64) -> String {
+    let hundredths = (ms.max(0.0) * 100.0).round() as u64;
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
 /// Milliseconds since the Unix epoch.
 pub(crate) fn epoch_ms() -> i64 {
     js_sys::Date::now() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn durations_read_to_the_hundredth() {
+        let texts: Vec<_> = [29.066, 0.004, 1234.5, -1.0].map(ms_text).into();
+        assert_eq!(texts, ["29.07", "0.00", "1234.50", "0.00"]);
+    }
 }

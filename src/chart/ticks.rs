@@ -11,7 +11,16 @@ pub(crate) fn values(low: f64, high: f64, count: usize) -> Vec<f64> {
         return Vec::new();
     }
     let rough = (high - low) / count as f64;
-    let power = 10f64.powf(rough.log10().floor());
+    // The power of ten at or below `rough`, found by stepping rather than
+    // with `log10` and `powf`, whose implementations would be linked into
+    // the wasm for this alone.
+    let mut power = 1.0;
+    while power > rough {
+        power /= 10.0;
+    }
+    while power * 10.0 <= rough {
+        power *= 10.0;
+    }
     let step = [1.0, 2.0, 5.0, 10.0]
         .into_iter()
         .map(|m| m * power)

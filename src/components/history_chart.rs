@@ -8,7 +8,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use web_sys::{HtmlCanvasElement, KeyboardEvent, PointerEvent, WheelEvent};
 
-use crate::chart::clock::{local_offset_ms, now_ms};
+use crate::chart::clock::{local_offset_ms, ms_text, now_ms};
 use crate::chart::draw::{Layer, Paint, draw};
 use crate::chart::scale::Frame;
 use crate::chart::series::Series;
@@ -97,7 +97,7 @@ pub(crate) fn HistoryChart(
             draw(&canvas, &paint, &drawn);
         });
         // The bench (and anyone curious) reads how long the last frame took.
-        let _ = canvas.set_attribute("data-draw-ms", &format!("{:.2}", now_ms() - started));
+        let _ = canvas.set_attribute("data-draw-ms", &ms_text(now_ms() - started));
     });
 
     let settle = move || settled.set(view.get_untracked());
@@ -181,7 +181,14 @@ pub(crate) fn HistoryChart(
         } else {
             1.0
         };
-        let factor = (ev.delta_y() * lines * 0.002).clamp(-1.0, 1.0).exp();
+        // Symmetric steps (in and back out return to the same span) without
+        // linking `exp`.
+        let step = (ev.delta_y() * lines * 0.002).clamp(-0.9, 0.9);
+        let factor = if step >= 0.0 {
+            1.0 + step
+        } else {
+            1.0 / (1.0 - step)
+        };
         view.update(|v| *v = v.zoom(factor, frame.fraction(f64::from(ev.offset_x()))));
         settle();
     };

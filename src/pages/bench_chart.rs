@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use hearth_core::downsample::Point;
 use hearth_core::{DeviceId, Metric, TemperatureUnit};
+use js_sys::Math;
 use leptos::prelude::*;
 
-use crate::chart::clock::{epoch_ms, now_ms};
+use crate::chart::clock::{epoch_ms, ms_text, now_ms};
 use crate::chart::series::Series;
 use crate::chart::view::{DAY, View};
 use crate::components::history_chart::{ChartLayer, HistoryChart};
@@ -54,8 +55,7 @@ pub(crate) fn ChartBenchPage(points: usize) -> impl IntoView {
             .flatten()?
             .get_attribute("data-draw-ms")
     };
-    let figure =
-        move |pick: fn(&Figures) -> f64| move || figures.get().map(|f| format!("{:.2}", pick(&f)));
+    let figure = move |pick: fn(&Figures) -> f64| move || figures.get().map(|f| ms_text(pick(&f)));
     view! {
         <main class="bench">
             <h1>"Chart cold render"</h1>
@@ -87,9 +87,9 @@ pub(crate) fn ChartBenchPage(points: usize) -> impl IntoView {
                         .get()
                         .map(|f| {
                             format!(
-                                "{points} points: first frame {:.1} ms after the data, {:.1} ms after navigation",
-                                f.render,
-                                f.load,
+                                "{points} points: first frame {} ms after the data, {} ms after navigation",
+                                ms_text(f.render),
+                                ms_text(f.load),
                             )
                         })
                 }}
@@ -131,7 +131,12 @@ fn synthetic(count: usize, window: View) -> Series {
             let noise = (seed >> 40) as f64 / (1u64 << 24) as f64 - 0.5;
             let day = (t % DAY) as f64 / DAY as f64 * std::f64::consts::TAU;
             let year = (t - window.from) as f64 / window.span() as f64 * std::f64::consts::TAU;
-            Point::new(t, 12.0 - 8.0 * year.cos() + 4.0 * day.sin() + noise)
+            // The browser's sine and cosine, so the app's wasm does not carry
+            // its own for a bench.
+            Point::new(
+                t,
+                12.0 - 8.0 * Math::cos(year) + 4.0 * Math::sin(day) + noise,
+            )
         })
         .collect();
     Series {
