@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use chrono::{DateTime, TimeDelta, Utc};
 use hearth_core::device_protocol::DeviceDescription;
 use hearth_core::{CommandError, DeviceId, ErrorCode};
 use tokio::sync::{mpsc, watch};
@@ -33,6 +34,10 @@ pub(crate) const INGEST_ADAPTER: &str = "ingest";
 
 /// The longest device id, name or room taken from a device.
 const MAX_TEXT: usize = 200;
+
+/// How far ahead of the hub's clock a reading's `at` may be: device clocks
+/// drift, but a reading from the future would stay "latest" until then.
+const MAX_CLOCK_AHEAD: TimeDelta = TimeDelta::minutes(5);
 
 /// The live connections and which devices each speaks for, shared by every
 /// session and by the relay that hands each command to the right one.
@@ -156,6 +161,22 @@ fn check_description(description: &DeviceDescription) -> Result<(), CommandError
         }
     }
     Ok(())
+}
+
+/// When a reading sent at `now` was taken: its `at`, or `now` without one.
+fn taken_at(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<DateTime<Utc>, CommandError> {
+    match at {
+        None => Ok(now),
+        Some(at) if at > now + MAX_CLOCK_AHEAD => Err(CommandError::new(
+            ErrorCode::InvalidValue,
+            format!(
+                "`at` {} is more than {} minutes ahead of the hub's clock",
+                at.to_rfc3339(),
+                MAX_CLOCK_AHEAD.num_minutes()
+            ),
+        )),
+        Some(at) => Ok(at),
+    }
 }
 
 /// Hands each command for a WebSocket device to the connection holding it,

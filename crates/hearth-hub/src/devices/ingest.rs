@@ -13,7 +13,7 @@ use hearth_core::device_protocol::{IngestBatch, IngestProblem, IngestReport};
 use hearth_core::{ErrorCode, Reading};
 use serde_json::json;
 
-use super::{INGEST_ADAPTER, auth, check_description};
+use super::{INGEST_ADAPTER, auth, check_description, taken_at};
 use crate::AppState;
 use crate::api::ApiError;
 use crate::hub::IngestError;
@@ -92,7 +92,18 @@ async fn store(state: &AppState, batch: IngestBatch) -> Result<IngestReport, Api
     let mut committed = Vec::with_capacity(batch.readings.len());
     let mut errors = Vec::new();
     for (index, item) in batch.readings.into_iter().enumerate() {
-        let reading = Reading::new(item.device, item.metric, item.value, item.at.unwrap_or(now));
+        let at = match taken_at(item.at, now) {
+            Ok(at) => at,
+            Err(error) => {
+                errors.push(IngestProblem {
+                    index,
+                    code: error.code,
+                    message: error.message,
+                });
+                continue;
+            }
+        };
+        let reading = Reading::new(item.device, item.metric, item.value, at);
         match hub.ingest_reading(reading).await {
             Ok(ack) => committed.push(ack),
             Err(IngestError::UnknownDevice(device)) => errors.push(IngestProblem {

@@ -19,8 +19,8 @@ use hearth_core::protocol::CommandOutcome;
 use hearth_core::{CommandError, DeviceId, DeviceState, ErrorCode, Reading};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::Endpoint;
 use super::auth::{self, AuthError};
+use super::{Endpoint, taken_at};
 use crate::AppState;
 use crate::adapter::{self, AdapterCommand};
 use crate::api::ApiError;
@@ -254,11 +254,11 @@ impl Connection {
                 value,
                 at,
             } => {
-                if let Err(error) = self.owns(&device) {
-                    return vec![refuse(error, Some(device))];
-                }
-                let reading =
-                    Reading::new(device.clone(), metric, value, at.unwrap_or_else(Utc::now));
+                let at = match self.owns(&device).and_then(|()| taken_at(at, Utc::now())) {
+                    Ok(at) => at,
+                    Err(error) => return vec![refuse(error, Some(device))],
+                };
+                let reading = Reading::new(device.clone(), metric, value, at);
                 match self.endpoint.hub.ingest_reading(reading).await {
                     Ok(_) => Vec::new(),
                     Err(IngestError::Invalid { source, .. }) => vec![refuse(

@@ -349,6 +349,12 @@ async fn bad_frames_get_an_error_and_the_connection_carries_on() {
         r#"{{"type":"describe","devices":[],"pad":"{}"}}"#,
         "x".repeat(MAX_FRAME_BYTES)
     );
+    let future = DeviceMessage::Reading {
+        device: DeviceId::new("shed-thermometer"),
+        metric: Metric::Temperature,
+        value: 7.0,
+        at: Some(chrono::Utc::now() + chrono::TimeDelta::hours(1)),
+    };
     let answer = DeviceMessage::CommandResult {
         request_id: "nobody-asked".into(),
         outcome: CommandOutcome::Ok {
@@ -366,6 +372,11 @@ async fn bad_frames_get_an_error_and_the_connection_carries_on() {
         (ghost.encode(), ErrorCode::UnknownDevice, Some("ghost")),
         (
             reading(500.0).encode(),
+            ErrorCode::InvalidValue,
+            Some("shed-thermometer"),
+        ),
+        (
+            future.encode(),
             ErrorCode::InvalidValue,
             Some("shed-thermometer"),
         ),

@@ -100,20 +100,29 @@ async fn an_ingested_batch_is_answered_once_stored_and_shows_in_history() {
             {"device": "garden-probe", "metric": "temperature", "value": 12.0, "at": at(2)},
             {"device": "garden-probe", "metric": "humidity", "value": 50.0},
             {"device": "ghost", "metric": "temperature", "value": 20.0},
-            {"device": "garden-probe", "metric": "temperature", "value": 12.5, "at": at(1)}
+            {"device": "garden-probe", "metric": "temperature", "value": 12.5, "at": at(1)},
+            {"device": "garden-probe", "metric": "temperature", "value": 13.0, "at": at(-60)}
         ]
     });
     let (status, report) = ingest(&hub, Some(&token), &batch.to_string()).await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["accepted"], 3, "{report}");
-    assert_eq!(report["rejected"], 2, "{report}");
+    assert_eq!(report["rejected"], 3, "{report}");
     let refused: Vec<(u64, &str)> = report["errors"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| (e["index"].as_u64().unwrap(), e["code"].as_str().unwrap()))
         .collect();
-    assert_eq!(refused, [(2, "invalid_value"), (3, "unknown_device")]);
+    // The last is an hour ahead of the hub's clock.
+    assert_eq!(
+        refused,
+        [
+            (2, "invalid_value"),
+            (3, "unknown_device"),
+            (5, "invalid_value")
+        ]
+    );
 
     // Answered means stored: history has the rows straight away.
     let from = (now - TimeDelta::minutes(10)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
