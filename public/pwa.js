@@ -16,7 +16,6 @@
   // which is why this script runs first. Plain-HTTP pages have no Cache API,
   // and no worker either, so nothing could open offline there anyway.
   let kept = null;
-  let loaded = false;
   const box = () => self.caches?.open('hearth-kept');
   (async () => {
     let text = null;
@@ -36,11 +35,10 @@
       console.warn('Hearth cannot keep its last-known state:', error);
     }
     kept ??= text;
-    loaded = true;
     dispatchEvent(new Event('hearth-kept'));
   })();
   window.hearthLastKnown = {
-    kept: () => (loaded ? kept : null),
+    kept: () => kept,
     save(text) {
       kept = text;
       box()
