@@ -13,6 +13,7 @@ pub(crate) mod history_chart;
 pub(crate) mod history_panel;
 pub(crate) mod metric_value;
 pub(crate) mod mode_select;
+pub(crate) mod notifications;
 pub(crate) mod power_switch;
 pub(crate) mod room_section;
 pub(crate) mod setpoint_stepper;

@@ -1,9 +1,10 @@
 //! The devices the hub has told us about, kept up to date by applying its
-//! messages. Keyed by device id; each device is a bundle of signals (see
-//! [`DeviceEntry`]), so the map itself changes only when devices come, go or
-//! are redefined.
+//! messages, and the notifications its rules have sent. Keyed by device id;
+//! each device is a bundle of signals (see [`DeviceEntry`]), so the map itself
+//! changes only when devices come, go or are redefined.
 
 pub(crate) mod device_entry;
+pub(crate) mod notifications;
 pub(crate) mod rooms;
 pub(crate) mod trend;
 
@@ -15,6 +16,7 @@ use hearth_core::{DeviceId, ServerMessage};
 use leptos::prelude::*;
 
 use device_entry::DeviceEntry;
+use notifications::Notifications;
 use rooms::{Placement, Room};
 
 /// The home page's rooms, holding each device's signals.
@@ -46,6 +48,7 @@ pub(crate) struct DeviceStore {
     /// Whether any snapshot has arrived, so "no devices" is not claimed
     /// before the hub has said what it has.
     synced: RwSignal<bool>,
+    notifications: Notifications,
 }
 
 impl DeviceStore {
@@ -53,6 +56,7 @@ impl DeviceStore {
         DeviceStore {
             devices: RwSignal::new(BTreeMap::new()),
             synced: RwSignal::new(false),
+            notifications: Notifications::new(),
         }
     }
 
@@ -68,6 +72,10 @@ impl DeviceStore {
 
     pub(crate) fn is_synced(&self) -> bool {
         self.synced.get()
+    }
+
+    pub(crate) fn notifications(&self) -> Notifications {
+        self.notifications
     }
 
     /// The devices grouped into rooms in display order; reactive to devices
@@ -88,8 +96,17 @@ impl DeviceStore {
     /// pong, error) belong to the hub client and change nothing here.
     pub(crate) fn apply(&self, message: ServerMessage) -> Applied {
         match message {
-            ServerMessage::Snapshot { devices, .. } => {
+            ServerMessage::Snapshot {
+                devices,
+                notifications,
+                ..
+            } => {
                 self.replace_all(devices);
+                self.notifications.replace_all(notifications);
+                Applied::Done
+            }
+            ServerMessage::Notification { notification } => {
+                self.notifications.push(notification);
                 Applied::Done
             }
             ServerMessage::Reading { reading } => match self.get(&reading.device) {
@@ -119,6 +136,9 @@ impl DeviceStore {
             ServerMessage::Hello { .. }
             | ServerMessage::Error { .. }
             | ServerMessage::Pong { .. } => Applied::Done,
+            // Rules are not part of the devices' picture; a page listing
+            // them reads `/api/rules`.
+            ServerMessage::RuleChanged { .. } | ServerMessage::RuleRemoved { .. } => Applied::Done,
         }
     }
 
@@ -173,7 +193,8 @@ mod tests {
     use super::trend::Trend;
     use super::*;
     use chrono::{TimeDelta, TimeZone};
-    use hearth_core::protocol::CommandOutcome;
+    use hearth_core::protocol::{CommandOutcome, RuleJson};
+    use hearth_core::rules::{Notification, NotifyLevel};
     use hearth_core::{
         Capability, ClientMessage, Command, CommandError, Device, DeviceKind, DeviceState,
         ErrorCode, Metric, Reading,
@@ -225,7 +246,11 @@ mod tests {
     }
 
     fn snapshot(devices: Vec<DeviceSnapshot>) -> ServerMessage {
-        ServerMessage::Snapshot { at: at(0), devices }
+        ServerMessage::Snapshot {
+            at: at(0),
+            devices,
+            notifications: vec![],
+        }
     }
 
     fn reading(id: &str, metric: Metric, value: f64, seconds: i64) -> ServerMessage {
@@ -466,5 +491,84 @@ mod tests {
         store.fail_pending(CONNECTION_LOST);
         assert_eq!(porch.pending.get_untracked(), None);
         assert_eq!(error(&porch).as_deref(), Some(CONNECTION_LOST));
+    }
+
+    fn note(id: u64, message: &str) -> Notification {
+        Notification {
+            id,
+            rule: "fridge-alert".into(),
+            title: "Fridge too warm".into(),
+            message: message.into(),
+            level: NotifyLevel::Warning,
+            at: at(0),
+        }
+    }
+
+    fn listed(store: &DeviceStore) -> Vec<u64> {
+        store
+            .notifications()
+            .newest_first()
+            .iter()
+            .map(|n| n.id)
+            .collect()
+    }
+
+    #[wasm_bindgen_test]
+    fn notifications_are_listed_newest_first_and_stay_dismissed_across_resyncs() {
+        let store = DeviceStore::new();
+        let with = |notifications: Vec<Notification>| ServerMessage::Snapshot {
+            at: at(0),
+            devices: vec![],
+            notifications,
+        };
+        store.apply(with(vec![note(1, "a"), note(2, "b")]));
+        assert_eq!(listed(&store), [2, 1]);
+
+        let pushed = |n| ServerMessage::Notification { notification: n };
+        assert_eq!(store.apply(pushed(note(3, "c"))), Applied::Done);
+        // The same one again (in a snapshot taken as it was sent) is not doubled.
+        store.apply(pushed(note(3, "c")));
+        assert_eq!(listed(&store), [3, 2, 1]);
+
+        store.notifications().dismiss(2);
+        assert_eq!(listed(&store), [3, 1]);
+        // A resync's snapshot still carries it; it stays dismissed.
+        store.apply(with(vec![note(1, "a"), note(2, "b"), note(3, "c")]));
+        assert_eq!(listed(&store), [3, 1]);
+        store.apply(pushed(note(2, "b")));
+        assert_eq!(listed(&store), [3, 1]);
+
+        // The list is bounded, dropping the oldest.
+        for id in 10..40 {
+            store.apply(pushed(note(id, "flood")));
+        }
+        let ids = listed(&store);
+        assert_eq!(ids.len(), 20);
+        assert_eq!((ids[0], ids[19]), (39, 20));
+    }
+
+    #[wasm_bindgen_test]
+    fn rule_pushes_change_no_device() {
+        let (store, porch) = porch_store();
+        let status = hearth_core::rules::RuleStatus {
+            rule: hearth_core::rules::fridge_alert(&DeviceId::new("fridge")).rules[0].clone(),
+            last_fired: None,
+            next_firing: None,
+        };
+        let table = [
+            ServerMessage::RuleChanged {
+                id: "fridge-alert".into(),
+                rule: RuleJson::new(&status),
+            },
+            ServerMessage::RuleRemoved {
+                id: "fridge-alert".into(),
+            },
+        ];
+        for message in table {
+            assert_eq!(store.apply(message.clone()), Applied::Done, "{message:?}");
+        }
+        assert_eq!(ids(&store), ["porch"]);
+        assert_eq!(porch.state.get_untracked().on, Some(false));
+        assert!(listed(&store).is_empty());
     }
 }

@@ -174,6 +174,7 @@ fn snapshot(porch_on: bool) -> ServerMessage {
                 last_seen: Some(now),
             },
         ],
+        notifications: vec![],
     }
 }
 

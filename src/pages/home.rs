@@ -1,10 +1,11 @@
-//! Home: the header with the connection indicator and unit toggle, then every
-//! room with its devices' cards.
+//! Home: the header with the connection indicator and unit toggle, the rules'
+//! notifications, then every room with its devices' cards.
 
 use leptos::prelude::*;
 
 use crate::app_context::use_app_context;
 use crate::components::connection_indicator::ConnectionIndicator;
+use crate::components::notifications::Notifications;
 use crate::components::room_section::RoomSection;
 use crate::components::unit_toggle::UnitToggle;
 
@@ -28,6 +29,7 @@ pub(crate) fn HomePage() -> impl IntoView {
             <ConnectionIndicator />
             <UnitToggle />
         </header>
+        <Notifications />
         // Values stay on screen while the link is down, dimmed so nobody takes
         // them for live ones.
         <main class="home" data-stale=move || (!connected()).then_some("true")>

@@ -2,15 +2,17 @@
 //! `GET /api/ws`. Every message is an object whose `type` field names its kind;
 //! `docs/protocol.md` documents the JSON form and the tests below pin it.
 //!
-//! Later additions (auth, gateway devices, rule pushes) become new variants: a
-//! peer that meets an unknown `type` answers `bad_frame` and keeps the connection.
+//! Later additions (auth, gateway devices) become new variants: a peer that
+//! meets an unknown `type` answers `bad_frame` and keeps the connection.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::command::{Command, CommandError, ErrorCode};
 use crate::device::{Device, DeviceId, DeviceState};
 use crate::reading::Reading;
+use crate::rules::{Notification, RuleStatus};
 
 /// Bumped on any change an older peer could misread.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -38,6 +40,40 @@ pub struct DeviceSnapshot {
     pub last_seen: Option<DateTime<Utc>>,
 }
 
+/// A rule as `GET /api/rules/{id}` answers it ([`RuleStatus`]: the document,
+/// when it last fired, when it fires next), kept as the JSON text the hub
+/// wrote. A browser that only needs to know a rule changed does not carry the
+/// rule document's decoder, tens of kilobytes of wasm; [`RuleJson::parse`]
+/// reads it where it is wanted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RuleJson(Box<RawValue>);
+
+impl RuleJson {
+    pub fn new(status: &RuleStatus) -> RuleJson {
+        // As in `encode`: a rule status always serialises.
+        match serde_json::value::to_raw_value(status) {
+            Ok(text) => RuleJson(text),
+            Err(_) => unreachable!("a rule status always serialises"),
+        }
+    }
+
+    pub fn parse(&self) -> Result<RuleStatus, serde_json::Error> {
+        serde_json::from_str(self.0.get())
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+}
+
+/// The same text is the same rule.
+impl PartialEq for RuleJson {
+    fn eq(&self, other: &RuleJson) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 /// Hub → browser.
 ///
 /// Read through `ServerFrame` rather than serde's internally tagged support,
@@ -57,6 +93,8 @@ pub enum ServerMessage {
         #[serde(with = "crate::rfc3339")]
         at: DateTime<Utc>,
         devices: Vec<DeviceSnapshot>,
+        /// The hub's most recent notifications since it started, oldest first.
+        notifications: Vec<Notification>,
     },
     Reading {
         reading: Reading,
@@ -82,6 +120,19 @@ pub enum ServerMessage {
     },
     Pong {
         nonce: u64,
+    },
+    /// A rule was created, replaced, enabled or disabled: `rule` is the whole
+    /// of it as it is now.
+    RuleChanged {
+        id: String,
+        rule: RuleJson,
+    },
+    RuleRemoved {
+        id: String,
+    },
+    /// A rule's `notify` action ran.
+    Notification {
+        notification: Notification,
     },
 }
 
@@ -119,6 +170,9 @@ enum ServerKind {
     CommandResult,
     Error,
     Pong,
+    RuleChanged,
+    RuleRemoved,
+    Notification,
 }
 
 crate::wire_names!(ServerKind {
@@ -129,6 +183,9 @@ crate::wire_names!(ServerKind {
     CommandResult = "command_result",
     Error = "error",
     Pong = "pong",
+    RuleChanged = "rule_changed",
+    RuleRemoved = "rule_removed",
+    Notification = "notification",
 });
 
 /// Every field any [`ServerMessage`] has, each optional: serde reads this
@@ -152,6 +209,10 @@ struct ServerFrame {
     code: Option<ErrorCode>,
     message: Option<String>,
     nonce: Option<u64>,
+    notifications: Option<Vec<Notification>>,
+    id: Option<String>,
+    rule: Option<RuleJson>,
+    notification: Option<Notification>,
 }
 
 /// Why a frame serde read (a `*Frame` struct) is not a valid value of its
@@ -190,6 +251,8 @@ impl TryFrom<ServerFrame> for ServerMessage {
             ServerKind::Snapshot => ServerMessage::Snapshot {
                 at: need(frame.at, "at")?,
                 devices: need(frame.devices, "devices")?,
+                // A snapshot kept from before notifications existed has none.
+                notifications: frame.notifications.unwrap_or_default(),
             },
             ServerKind::Reading => ServerMessage::Reading {
                 reading: need(frame.reading, "reading")?,
@@ -217,6 +280,16 @@ impl TryFrom<ServerFrame> for ServerMessage {
             },
             ServerKind::Pong => ServerMessage::Pong {
                 nonce: need(frame.nonce, "nonce")?,
+            },
+            ServerKind::RuleChanged => ServerMessage::RuleChanged {
+                id: need(frame.id, "id")?,
+                rule: need(frame.rule, "rule")?,
+            },
+            ServerKind::RuleRemoved => ServerMessage::RuleRemoved {
+                id: need(frame.id, "id")?,
+            },
+            ServerKind::Notification => ServerMessage::Notification {
+                notification: need(frame.notification, "notification")?,
             },
         })
     }
@@ -298,6 +371,7 @@ mod tests {
     use super::*;
     use crate::device::{Capability, DeviceKind, HvacMode};
     use crate::reading::Metric;
+    use crate::rules::NotifyLevel;
     use chrono::TimeZone;
     use serde_json::json;
 
@@ -368,6 +442,7 @@ mod tests {
                     readings: vec![],
                     last_seen: Some(at()),
                 }],
+                notifications: vec![notification()],
             },
             json!({"type": "snapshot", "at": "2026-11-26T12:00:00Z", "devices": [{
                 "device": {
@@ -382,6 +457,9 @@ mod tests {
                 "state": {"on": false, "setpoint": 24.0, "mode": "cool"},
                 "readings": [],
                 "last_seen": "2026-11-26T12:00:00Z"
+            }], "notifications": [{
+                "id": 1795003200000_u64, "rule": "fridge-alert", "title": "Fridge too warm",
+                "message": "Is the door shut?", "level": "warning", "at": "2026-11-26T12:00:00Z"
             }]}),
         );
         check_server(
@@ -442,6 +520,85 @@ mod tests {
             ServerMessage::Pong { nonce: 7 },
             json!({"type": "pong", "nonce": 7}),
         );
+        check_server(
+            ServerMessage::RuleChanged {
+                id: "fridge-alert".into(),
+                rule: RuleJson::new(&fridge_alert()),
+            },
+            json!({"type": "rule_changed", "id": "fridge-alert", "rule": {
+                "rule": {
+                    "id": "fridge-alert", "name": "Fridge too warm", "enabled": false,
+                    "mode": "single",
+                    "triggers": [{"type": "numeric", "device": "fridge", "metric": "temperature",
+                                  "crossing": "above", "threshold": 8.0, "hysteresis": 1.0,
+                                  "for": {"minutes": 15}}],
+                    "actions": [{"type": "notify", "message": "Is the door shut?",
+                                 "level": "warning"}]
+                },
+                "last_fired": "2026-11-26T12:00:00Z",
+                "next_firing": null
+            }}),
+        );
+        check_server(
+            ServerMessage::RuleRemoved {
+                id: "fridge-alert".into(),
+            },
+            json!({"type": "rule_removed", "id": "fridge-alert"}),
+        );
+        check_server(
+            ServerMessage::Notification {
+                notification: notification(),
+            },
+            json!({"type": "notification", "notification": {
+                "id": 1795003200000_u64, "rule": "fridge-alert", "title": "Fridge too warm",
+                "message": "Is the door shut?", "level": "warning", "at": "2026-11-26T12:00:00Z"
+            }}),
+        );
+    }
+
+    fn notification() -> Notification {
+        Notification {
+            id: 1_795_003_200_000,
+            rule: "fridge-alert".into(),
+            title: "Fridge too warm".into(),
+            message: "Is the door shut?".into(),
+            level: NotifyLevel::Warning,
+            at: at(),
+        }
+    }
+
+    fn fridge_alert() -> RuleStatus {
+        let document = json!({
+            "id": "fridge-alert", "name": "Fridge too warm", "enabled": false,
+            "triggers": [{"type": "numeric", "device": "fridge", "metric": "temperature",
+                          "crossing": "above", "threshold": 8.0, "hysteresis": 1.0,
+                          "for": {"minutes": 15}}],
+            "actions": [{"type": "notify", "message": "Is the door shut?", "level": "warning"}]
+        });
+        RuleStatus {
+            rule: serde_json::from_value(document).unwrap(),
+            last_fired: Some(at()),
+            next_firing: None,
+        }
+    }
+
+    #[test]
+    fn a_pushed_rule_reads_back_as_the_status_it_was_made_from() {
+        let status = fridge_alert();
+        assert_eq!(RuleJson::new(&status).parse().unwrap(), status);
+    }
+
+    #[test]
+    fn a_snapshot_kept_from_before_notifications_reads_with_none() {
+        let old = r#"{"type":"snapshot","at":"2026-11-26T12:00:00Z","devices":[]}"#;
+        assert_eq!(
+            ServerMessage::decode(old).unwrap(),
+            ServerMessage::Snapshot {
+                at: at(),
+                devices: vec![],
+                notifications: vec![],
+            }
+        );
     }
 
     #[test]
@@ -462,6 +619,15 @@ mod tests {
             ),
             (r#"{"type":"teleport"}"#, "unknown variant `teleport`"),
             (r#"{"nonce":1}"#, "missing field `type`"),
+            (
+                r#"{"type":"rule_changed","id":"r"}"#,
+                "missing field `rule`",
+            ),
+            (r#"{"type":"rule_removed"}"#, "missing field `id`"),
+            (
+                r#"{"type":"notification","notification":{"id":1,"rule":"r"}}"#,
+                "missing field `title`",
+            ),
             (
                 r#"{"type":"snapshot","at":"yesterday","devices":[]}"#,
                 "RFC 3339",
@@ -508,6 +674,44 @@ mod tests {
             ClientMessage::Ping { nonce: 1 },
             json!({"type": "ping", "nonce": 1}),
         );
+    }
+
+    /// Every JSON example in docs/protocol.md's "Hub → browser" and "Browser
+    /// → hub" sections is a message of this protocol and reads back to the
+    /// same JSON.
+    #[test]
+    fn the_documented_examples_are_messages_of_this_protocol() {
+        let page = include_str!("../../../docs/protocol.md");
+        let section = |title: &str| {
+            let start = page
+                .split(&format!("\n## {title}\n"))
+                .nth(1)
+                .unwrap_or_else(|| panic!("docs/protocol.md has a {title} section"));
+            start.split("\n## ").next().unwrap_or(start).to_owned()
+        };
+        let mut checked = 0;
+        for (title, server) in [("Hub → browser", true), ("Browser → hub", false)] {
+            for block in section(title).split("```json").skip(1) {
+                let block = block.split("```").next().unwrap_or_default();
+                // A block may hold several messages, one after another.
+                let stream =
+                    serde_json::Deserializer::from_str(block).into_iter::<serde_json::Value>();
+                for want in stream {
+                    let want = want.unwrap_or_else(|e| panic!("not JSON ({e}): {block}"));
+                    let text = want.to_string();
+                    let got = if server {
+                        ServerMessage::decode(&text).map(|m| m.encode())
+                    } else {
+                        ClientMessage::decode(&text).map(|m| m.encode())
+                    };
+                    let got = got.unwrap_or_else(|e| panic!("{}: {text}", e.message));
+                    let got: serde_json::Value = serde_json::from_str(&got).unwrap();
+                    assert_eq!(got, want, "{text}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 14, "examples checked");
     }
 
     #[test]

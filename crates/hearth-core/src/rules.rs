@@ -45,7 +45,7 @@ mod world;
 #[cfg(test)]
 mod tests;
 
-pub use action::{Action, Step};
+pub use action::{Action, NotifyLevel, Step};
 pub use condition::{Condition, ConditionResult, SunBound};
 pub use engine::{
     Decision, Firing, GRACE, RuleMemory, Run, TriggerMemory, evaluate, next_deadline, run_now,

@@ -105,6 +105,7 @@ fn background(n: usize) -> Rule {
         // notify rather than switch, so they never touch a timed device.
         Action::Notify {
             message: format!("rule {n}"),
+            level: hearth_core::rules::NotifyLevel::Info,
         }
     };
     Rule {

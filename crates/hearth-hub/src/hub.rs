@@ -1,13 +1,15 @@
 //! The hub's live picture of the house (devices, their state, their latest
-//! readings), the event bus that browsers (and later rules) listen on, and the
-//! routing of each command to the adapter that owns the device.
+//! readings), the event bus that browsers and the rule runner listen on (device
+//! events, and the rule runner's rule changes and notifications for browsers),
+//! and the routing of each command to the adapter that owns the device.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use hearth_core::protocol::{DeviceSnapshot, HubInfo};
+use hearth_core::protocol::{DeviceSnapshot, HubInfo, RuleJson};
+use hearth_core::rules::{Notification, RuleStatus};
 use hearth_core::{
     Command, CommandError, Device, DeviceId, DeviceState, ErrorCode, Metric, Reading, ReadingError,
     ServerMessage,
@@ -21,6 +23,10 @@ use crate::store::{Committed, History, Restored, Retention, StoreError, StoreHan
 /// (and resynchronises from a snapshot).
 const EVENT_BUFFER: usize = 1024;
 
+/// How many notifications a browser's snapshot carries, newest last; older
+/// ones are in the rules' traces.
+const NOTIFICATIONS_KEPT: usize = 20;
+
 /// Something that happened, as the event bus carries it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HubEvent {
@@ -30,6 +36,11 @@ pub enum HubEvent {
         state: DeviceState,
         at: DateTime<Utc>,
     },
+    /// A rule was created, replaced, enabled or disabled. (Boxed: readings
+    /// are by far the most common event.)
+    RuleChanged(Box<RuleStatus>),
+    RuleRemoved(String),
+    Notification(Box<Notification>),
 }
 
 impl From<HubEvent> for ServerMessage {
@@ -39,6 +50,14 @@ impl From<HubEvent> for ServerMessage {
             HubEvent::StateChanged { device, state, at } => {
                 ServerMessage::StateChanged { device, state, at }
             }
+            HubEvent::RuleChanged(status) => ServerMessage::RuleChanged {
+                id: status.rule.id.clone(),
+                rule: RuleJson::new(&status),
+            },
+            HubEvent::RuleRemoved(id) => ServerMessage::RuleRemoved { id },
+            HubEvent::Notification(notification) => ServerMessage::Notification {
+                notification: *notification,
+            },
         }
     }
 }
@@ -103,11 +122,19 @@ pub struct Hub {
     registry: Mutex<BTreeMap<DeviceId, Entry>>,
     adapters: Mutex<HashMap<String, mpsc::Sender<AdapterCommand>>>,
     events: broadcast::Sender<HubEvent>,
+    notifications: Mutex<Notifications>,
     /// What the store remembered, per device, until the device is registered.
     saved: Mutex<HashMap<DeviceId, Saved>>,
     store: StoreHandle,
     retention: Retention,
     command_timeout: Duration,
+}
+
+/// The latest notifications, and the id the next one gets.
+#[derive(Debug)]
+struct Notifications {
+    recent: VecDeque<Notification>,
+    next_id: u64,
 }
 
 #[derive(Debug, Default)]
@@ -142,6 +169,12 @@ impl Hub {
             registry: Mutex::default(),
             adapters: Mutex::default(),
             events: broadcast::channel(EVENT_BUFFER).0,
+            notifications: Mutex::new(Notifications {
+                recent: VecDeque::new(),
+                // Ids keep increasing across restarts (clocks permitting),
+                // so a browser's dismissed ones stay dismissed.
+                next_id: u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0),
+            }),
             saved: Mutex::new(saved),
             store,
             retention,
@@ -157,6 +190,47 @@ impl Hub {
     /// nothing falls between the two.
     pub fn subscribe(&self) -> broadcast::Receiver<HubEvent> {
         self.events.subscribe()
+    }
+
+    /// Publishes a rule's new status to browsers.
+    pub(crate) fn rule_changed(&self, status: RuleStatus) {
+        let _ = self.events.send(HubEvent::RuleChanged(Box::new(status)));
+    }
+
+    pub(crate) fn rule_removed(&self, id: &str) {
+        let _ = self.events.send(HubEvent::RuleRemoved(id.to_owned()));
+    }
+
+    /// Gives `notification` the next id, keeps it for snapshots and publishes
+    /// it; returns it as published.
+    pub(crate) fn notify(&self, mut notification: Notification) -> Notification {
+        {
+            let mut notifications = self
+                .notifications
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            notification.id = notifications.next_id;
+            notifications.next_id += 1;
+            notifications.recent.push_back(notification.clone());
+            if notifications.recent.len() > NOTIFICATIONS_KEPT {
+                notifications.recent.pop_front();
+            }
+        }
+        let _ = self
+            .events
+            .send(HubEvent::Notification(Box::new(notification.clone())));
+        notification
+    }
+
+    /// The latest notifications since the hub started, oldest first.
+    pub fn notifications(&self) -> Vec<Notification> {
+        self.notifications
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .recent
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Every device with its state and latest readings, sorted by room, then name.

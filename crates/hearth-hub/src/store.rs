@@ -1,10 +1,11 @@
 //! Where the hub keeps what must outlive a restart: readings with their 1-minute
 //! and 1-hour rollups, each device's last state, and the automation rules with
-//! what each remembers (its pending `for` holds and schedules). A small [`Store`] trait is
-//! the seam (SQLite today, a server database later); one writer thread drains a
-//! queue and commits each batch in one transaction, so callers on the async side
-//! never wait for the disk unless they ask to (see [`Committed`]). Reads go
-//! through [`History`], which is shared and runs beside the writer.
+//! what each remembers (its pending `for` holds and schedules) and their
+//! recent traces. A small [`Store`] trait is the seam (SQLite today, a server
+//! database later); one writer thread drains a queue and commits each batch in
+//! one transaction, so callers on the async side never wait for the disk unless
+//! they ask to (see [`Committed`]). Reads go through [`History`], which is
+//! shared and runs beside the writer.
 
 pub(crate) mod sqlite;
 pub(crate) mod tokens;
@@ -15,11 +16,15 @@ use std::sync::Arc;
 use std::thread;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use hearth_core::rules::{Rule, RuleMemory};
+use hearth_core::rules::{Rule, RuleMemory, Trace};
 use hearth_core::{DeviceId, DeviceState, Metric, Reading, Resolution};
 use tokio::sync::{mpsc, oneshot};
 
 use tokens::TokenInfo;
+
+/// How many traces are kept for each rule, the newest; older ones are deleted
+/// as new ones are saved.
+pub(crate) const TRACES_KEPT: usize = 50;
 
 /// How many writes may wait for the writer before producers are slowed down.
 const QUEUE_DEPTH: usize = 8192;
@@ -115,11 +120,20 @@ pub(crate) enum Write {
         memory: Box<RuleMemory>,
     },
     /// What the rule `id` remembers now (nothing happens if it is gone).
-    Memory {
-        id: String,
-        memory: Box<RuleMemory>,
-    },
+    Memory { id: String, memory: Box<RuleMemory> },
+    /// Removes the rule and its traces.
     RemoveRule(String),
+    /// A rule's trace, new or with more outcomes; only the rule's newest
+    /// [`TRACES_KEPT`] are kept.
+    Trace { rule: String, trace: Box<Trace> },
+}
+
+/// A rule as saved, with what it remembered and its traces, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SavedRule {
+    pub(crate) rule: Rule,
+    pub(crate) memory: RuleMemory,
+    pub(crate) traces: Vec<Trace>,
 }
 
 /// What a store remembers from the last run.
@@ -128,8 +142,8 @@ pub(crate) struct Restored {
     pub(crate) states: Vec<(DeviceId, DeviceState)>,
     /// The latest reading of each (device, metric).
     pub(crate) readings: Vec<Reading>,
-    /// Every rule, by id, with what it remembered.
-    pub(crate) rules: Vec<(Rule, RuleMemory)>,
+    /// Every rule, by id, with what it remembered and its traces.
+    pub(crate) rules: Vec<SavedRule>,
 }
 
 /// A place readings and states live. Implementations are synchronous and owned

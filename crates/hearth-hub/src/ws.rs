@@ -1,7 +1,8 @@
 //! `GET /api/ws`: a browser's live connection. It opens with `hello` and a
-//! `snapshot`, then carries every reading and state change as it happens, and
-//! answers the browser's commands, resyncs and pings. A frame the hub cannot
-//! read gets an `error` back and the connection carries on.
+//! `snapshot`, then carries every reading, state change, rule change and
+//! notification as it happens, and answers the browser's commands, resyncs
+//! and pings. A frame the hub cannot read gets an `error` back and the
+//! connection carries on.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -186,6 +187,7 @@ fn snapshot(hub: &Hub) -> ServerMessage {
     ServerMessage::Snapshot {
         at: Utc::now(),
         devices: hub.snapshot(),
+        notifications: hub.notifications(),
     }
 }
 

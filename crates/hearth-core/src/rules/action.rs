@@ -40,8 +40,32 @@ pub enum Action {
     },
     /// Wait before the next action.
     Delay { wait: Span },
-    /// Show a message in the dashboard.
-    Notify { message: String },
+    /// Show a message in the dashboard; `level` (`info` when absent) says
+    /// how it is shown.
+    Notify {
+        message: String,
+        #[serde(default, skip_serializing_if = "NotifyLevel::is_info")]
+        level: NotifyLevel,
+    },
+}
+
+/// How urgent a notification is: a `warning` stands out in the dashboard.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NotifyLevel {
+    #[default]
+    Info,
+    Warning,
+}
+
+crate::wire_names!(pub NotifyLevel {
+    Info = "info",
+    Warning = "warning",
+});
+
+impl NotifyLevel {
+    fn is_info(&self) -> bool {
+        *self == NotifyLevel::Info
+    }
 }
 
 fn temperature() -> Metric {
@@ -74,6 +98,8 @@ pub enum Step {
         action: usize,
         at: DateTime<Utc>,
         message: String,
+        #[serde(default, skip_serializing_if = "NotifyLevel::is_info")]
+        level: NotifyLevel,
     },
     /// An action that will not run, and why (no reading from the source of
     /// a tracked setpoint yet); kept so the trace shows it.
@@ -110,10 +136,11 @@ pub(super) fn plan<Tz: TimeZone>(
         let skipped = |reason: String| Step::Skipped { action, at, reason };
         match step {
             Action::Delay { wait } => at += wait.delta().max(TimeDelta::zero()),
-            Action::Notify { message } => steps.push(Step::Notify {
+            Action::Notify { message, level } => steps.push(Step::Notify {
                 action,
                 at,
                 message: message.clone(),
+                level: *level,
             }),
             Action::Command {
                 device,

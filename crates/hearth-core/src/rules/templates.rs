@@ -6,7 +6,7 @@
 use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
-use super::{Action, Condition, Crossing, Mode, Rule, Span, StateMatch, Trigger};
+use super::{Action, Condition, Crossing, Mode, NotifyLevel, Rule, Span, StateMatch, Trigger};
 use crate::command::Command;
 use crate::device::{DeviceId, HvacMode};
 use crate::reading::Metric;
@@ -188,6 +188,7 @@ pub fn fridge_alert(fridge: &DeviceId) -> Template {
             }],
             vec![Action::Notify {
                 message: "The fridge has been above 8 °C for 15 minutes: is the door shut?".into(),
+                level: NotifyLevel::Warning,
             }],
         )],
     }

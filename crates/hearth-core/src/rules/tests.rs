@@ -425,6 +425,7 @@ fn validation_reports_every_problem_with_its_path() {
                     },
                     Action::Notify {
                         message: String::new(),
+                        level: NotifyLevel::Info,
                     },
                 ],
             ),

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ConditionResult, Decision, Diagnostic, Rule, Upcoming};
+use super::{ConditionResult, Decision, Diagnostic, NotifyLevel, Rule, Upcoming};
 use crate::command::CommandError;
 use crate::device::DeviceState;
 
@@ -53,12 +53,24 @@ pub enum StepResult {
     Cancelled,
 }
 
-/// A message a rule asked to show in the dashboard.
+/// A message a rule asked to show in the dashboard, as the hub pushes it to
+/// browsers (`notification`, and the recent ones in each `snapshot`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
+    /// Increasing, and unique across the hub's restarts (the counter starts
+    /// from the wall clock's milliseconds), so a browser can remember which
+    /// ones it has dismissed.
+    pub id: u64,
+    /// The id of the rule that asked for it.
     pub rule: String,
-    pub at: DateTime<Utc>,
+    /// The rule's name when it asked.
+    pub title: String,
     pub message: String,
+    #[serde(default)]
+    pub level: NotifyLevel,
+    // Read with core's small parser: browsers decode this type.
+    #[serde(with = "crate::rfc3339")]
+    pub at: DateTime<Utc>,
 }
 
 /// A rule as the hub's rule list shows it: the document, when it last fired

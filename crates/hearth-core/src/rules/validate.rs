@@ -347,7 +347,7 @@ impl<'a, C: DeviceCatalog + ?Sized> Checker<'a, C> {
             Action::Delay { wait } => {
                 self.duration(&format!("{path}.wait"), *wait);
             }
-            Action::Notify { message } => {
+            Action::Notify { message, .. } => {
                 if message.trim().is_empty() {
                     self.error(&format!("{path}.message"), "the message is empty");
                 }

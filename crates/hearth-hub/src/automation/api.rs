@@ -311,9 +311,7 @@ async fn traces(
 
 fn status(automations: &Automations, id: &str) -> Result<RuleStatus, ApiError> {
     automations
-        .statuses(NEXT_FIRING_HORIZON)
-        .into_iter()
-        .find(|status| status.rule.id == id)
+        .status(id, NEXT_FIRING_HORIZON)
         .ok_or_else(|| ApiError::NoRule(id.to_owned()))
 }
 

@@ -8,7 +8,9 @@
 //! memory are saved to the store: an edit before it is acknowledged, and the
 //! memory after each evaluation that changed it, committed before any step
 //! it planned is carried out, so a restart neither loses a pending `for`
-//! hold nor fires twice.
+//! hold nor fires twice. Traces are saved too (queued, not waited for), and
+//! each change to a rule and each notification is published on the hub's
+//! event bus for browsers.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::ControlFlow;
@@ -26,17 +28,15 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::{Clock, Place};
 use crate::hub::{Hub, HubEvent};
-use crate::store::{Committed, Scan, StoreError, Write};
-
-/// How many traces each rule keeps, newest last.
-const TRACES_KEPT: usize = 50;
+use crate::store::{Committed, SavedRule, Scan, StoreError, TRACES_KEPT, Write};
 
 /// How far ahead the runner predicts a new rule's clock-driven triggers;
 /// with nothing due in that span, it looks again at its end.
 const PREDICTION: TimeDelta = TimeDelta::days(1);
 
-/// How many notifications the hub keeps for the dashboard, newest last.
-const NOTIFICATIONS_KEPT: usize = 100;
+/// How far ahead a rule pushed to browsers looks for its next firing: the
+/// same week as `GET /api/rules`.
+const PUBLISHED_HORIZON: TimeDelta = TimeDelta::days(7);
 
 /// Why a change to the rules was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -73,7 +73,6 @@ struct State {
     place: Place,
     world: World,
     rules: BTreeMap<String, Slot>,
-    notifications: VecDeque<Notification>,
     next_trace: u64,
 }
 
@@ -85,6 +84,8 @@ struct Slot {
     /// Planned steps not yet carried out, in the order planned.
     pending: Vec<Pending>,
     traces: VecDeque<Trace>,
+    /// Traces recorded or updated since they were last queued for the store.
+    unsaved: Vec<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,7 +125,6 @@ impl Automations {
                 place,
                 world,
                 rules: BTreeMap::new(),
-                notifications: VecDeque::new(),
                 next_trace: 0,
             }),
             edits: tokio::sync::Mutex::new(()),
@@ -135,22 +135,28 @@ impl Automations {
     }
 
     /// Takes back the rules saved by an earlier run, with what each
-    /// remembered. They are not validated again (their devices may not have
-    /// registered yet). Runs that were waiting out a delay when the hub
-    /// stopped are abandoned: their remaining steps are not carried out.
-    pub(crate) fn restore(&self, saved: Vec<(Rule, RuleMemory)>) {
+    /// remembered, and their saved traces (oldest first). They are not
+    /// validated again (their devices may not have registered yet). Runs
+    /// that were waiting out a delay when the hub stopped are abandoned:
+    /// their remaining steps are not carried out.
+    pub(crate) fn restore(&self, saved: Vec<SavedRule>) {
         let mut state = self.state();
-        for (rule, mut memory) in saved {
+        for SavedRule {
+            rule,
+            mut memory,
+            traces,
+        } in saved
+        {
             memory.runs.clear();
-            state.rules.insert(
-                rule.id.clone(),
-                Slot {
-                    rule,
-                    memory,
-                    pending: Vec::new(),
-                    traces: VecDeque::new(),
-                },
-            );
+            // New traces continue the numbering, so none overwrites a saved one.
+            let newest = traces.iter().map(|trace| trace.id).max().unwrap_or(0);
+            state.next_trace = state.next_trace.max(newest);
+            let mut slot = Slot::new(rule, memory);
+            slot.traces = traces.into();
+            while slot.traces.len() > TRACES_KEPT {
+                slot.traces.pop_front();
+            }
+            state.rules.insert(slot.rule.id.clone(), slot);
         }
         drop(state);
         self.changed.notify_one();
@@ -180,21 +186,18 @@ impl Automations {
     /// moments or crossings before it was added.
     pub async fn add(&self, rule: Rule) -> Result<Vec<Diagnostic>, RuleError> {
         let warnings = self.check(&rule)?;
+        let id = rule.id.clone();
         self.edit(|state, _| {
             if state.rules.contains_key(&rule.id) {
                 return Err(RuleError::Exists(rule.id));
             }
-            let slot = Slot {
-                rule,
-                memory: RuleMemory::default(),
-                pending: Vec::new(),
-                traces: VecDeque::new(),
-            };
+            let slot = Slot::new(rule, RuleMemory::default());
             let write = slot.saved();
             state.rules.insert(slot.rule.id.clone(), slot);
             Ok(write)
         })
         .await?;
+        self.publish(&id);
         Ok(warnings)
     }
 
@@ -205,6 +208,7 @@ impl Automations {
     /// [`Automations::enable`] does.
     pub async fn replace(&self, rule: Rule) -> Result<Vec<Diagnostic>, RuleError> {
         let warnings = self.check(&rule)?;
+        let id = rule.id.clone();
         self.edit(|state, now| {
             let State {
                 place,
@@ -231,10 +235,12 @@ impl Automations {
             Ok(slot.saved())
         })
         .await?;
+        self.publish(&id);
         Ok(warnings)
     }
 
-    /// Removes the rule `id`; its steps still to come are dropped.
+    /// Removes the rule `id` and its traces; its steps still to come are
+    /// dropped.
     pub async fn remove(&self, id: &str) -> Result<Rule, RuleError> {
         let mut removed = None;
         self.edit(|state, _| {
@@ -246,6 +252,7 @@ impl Automations {
             Ok(Write::RemoveRule(id.to_owned()))
         })
         .await?;
+        self.hub.rule_removed(id);
         removed.ok_or_else(|| RuleError::NotFound(id.to_owned()))
     }
 
@@ -270,7 +277,16 @@ impl Automations {
             }
             Ok(slot.saved())
         })
-        .await
+        .await?;
+        self.publish(id);
+        Ok(())
+    }
+
+    /// Tells browsers what the rule `id` is now.
+    fn publish(&self, id: &str) {
+        if let Some(status) = self.status(id, PUBLISHED_HORIZON) {
+            self.hub.rule_changed(status);
+        }
     }
 
     /// Runs the rule `id`'s actions now, skipping its triggers and conditions
@@ -320,6 +336,7 @@ impl Automations {
         let saved = self.save(write).await;
         drop(edits);
         durable(saved).await;
+        self.save_traces().await;
         Ok(())
     }
 
@@ -345,31 +362,16 @@ impl Automations {
         state
             .rules
             .values()
-            .map(|slot| RuleStatus {
-                rule: slot.rule.clone(),
-                last_fired: slot
-                    .memory
-                    .triggers
-                    .iter()
-                    .filter_map(|trigger| trigger.last_fired)
-                    .max(),
-                next_firing: slot
-                    .rule
-                    .enabled
-                    .then(|| {
-                        rules::next_firings(
-                            &slot.rule,
-                            now,
-                            horizon,
-                            &state.place.site,
-                            &state.place.zone,
-                        )
-                        .first()
-                        .copied()
-                    })
-                    .flatten(),
-            })
+            .map(|slot| slot.status(now, horizon, &state.place))
             .collect()
+    }
+
+    /// The rule `id` with when it last fired and when it fires next (looked
+    /// for up to `horizon` ahead).
+    pub fn status(&self, id: &str, horizon: TimeDelta) -> Option<RuleStatus> {
+        let now = self.clock.now();
+        let state = self.state();
+        Some(state.rules.get(id)?.status(now, horizon, &state.place))
     }
 
     /// The clock-driven firings of the rule `id` from now until `horizon`
@@ -484,7 +486,7 @@ impl Automations {
 
     /// The recent notifications, oldest first.
     pub fn notifications(&self) -> Vec<Notification> {
-        self.state().notifications.iter().cloned().collect()
+        self.hub.notifications()
     }
 
     /// Completes once the runner has handled every event published, every
@@ -531,6 +533,12 @@ impl Automations {
                 biased;
                 () = crate::stopping(&mut shutdown) => break,
                 event = events.recv() => match event {
+                    // The runner's own news for browsers.
+                    Ok(
+                        HubEvent::RuleChanged(_)
+                        | HubEvent::RuleRemoved(_)
+                        | HubEvent::Notification(_),
+                    ) => {}
                     Ok(event) => ticked = Some(self.handle(Some(event)).await),
                     Err(RecvError::Lagged(missed)) => {
                         tracing::warn!(missed, "the rule runner fell behind; resynchronising");
@@ -556,7 +564,7 @@ impl Automations {
     async fn handle(&self, event: Option<HubEvent>) -> DateTime<Utc> {
         let edits = self.edits.lock().await;
         let now = self.clock.now();
-        let (due, changed) = {
+        let (due, changed, traces) = {
             let mut state = self.state();
             let event = match event {
                 Some(event) => state.event(event, &self.hub),
@@ -564,7 +572,7 @@ impl Automations {
             };
             state.world.apply(&event, now);
             let changed = state.evaluate(&event, now);
-            (state.take_due(now), changed)
+            (state.take_due(now), changed, state.unsaved_traces())
         };
         // The engine's memory is committed before anything it decided is
         // carried out, so a crash cannot fire twice. Writes are committed in
@@ -579,16 +587,35 @@ impl Automations {
                 .await,
             );
         }
+        for trace in traces {
+            self.save(trace).await;
+        }
         drop(edits);
         if !due.is_empty()
             && let Some(saved) = last
         {
             durable(saved).await;
         }
+        let carried_out = !due.is_empty();
         for due in due {
             self.carry_out(due).await;
         }
+        if carried_out {
+            self.save_traces().await;
+        }
         now
+    }
+
+    /// Queues the traces recorded or updated since they were last saved.
+    /// Nothing waits for them: a trace lost to a crash costs no firing.
+    async fn save_traces(&self) {
+        // Held while taking and queueing, so two callers cannot queue one
+        // trace's versions out of order.
+        let _edits = self.edits.lock().await;
+        let traces = self.state().unsaved_traces();
+        for trace in traces {
+            self.save(trace).await;
+        }
     }
 
     async fn carry_out(&self, due: Due) {
@@ -603,12 +630,21 @@ impl Automations {
                     StepResult::Failed(error)
                 }
             },
-            Step::Notify { message, .. } => {
+            Step::Notify { message, level, .. } => {
                 tracing::info!(rule, message, "notification");
-                self.state().notify(Notification {
+                let title = self
+                    .state()
+                    .rules
+                    .get(&rule)
+                    .map_or_else(|| rule.clone(), |slot| slot.rule.name.clone());
+                self.hub.notify(Notification {
+                    // The hub numbers it.
+                    id: 0,
                     rule: rule.clone(),
-                    at: self.clock.now(),
+                    title,
                     message: message.clone(),
+                    level: *level,
+                    at: self.clock.now(),
                 });
                 StepResult::Notified
             }
@@ -661,10 +697,15 @@ impl Automations {
 
 impl State {
     /// The engine's form of a hub event, with the state a device changed from.
+    /// Events not about devices (the run loop does not pass them on) are a
+    /// tick.
     fn event(&mut self, event: HubEvent, hub: &Hub) -> Event {
         let device = match &event {
             HubEvent::Reading(reading) => &reading.device,
             HubEvent::StateChanged { device, .. } => device,
+            HubEvent::RuleChanged(_) | HubEvent::RuleRemoved(_) | HubEvent::Notification(_) => {
+                return Event::Tick;
+            }
         };
         // A device registered since the runner started.
         if !self.world.devices.contains_key(device) {
@@ -677,6 +718,9 @@ impl State {
                 device,
                 to: state,
             },
+            HubEvent::RuleChanged(_) | HubEvent::RuleRemoved(_) | HubEvent::Notification(_) => {
+                Event::Tick
+            }
         }
     }
 
@@ -759,15 +803,48 @@ impl State {
             .min()
     }
 
-    fn notify(&mut self, notification: Notification) {
-        self.notifications.push_back(notification);
-        if self.notifications.len() > NOTIFICATIONS_KEPT {
-            self.notifications.pop_front();
-        }
+    /// Every rule's traces recorded or updated since the last call, as writes.
+    fn unsaved_traces(&mut self) -> Vec<Write> {
+        self.rules
+            .values_mut()
+            .filter(|slot| !slot.unsaved.is_empty())
+            .flat_map(Slot::take_unsaved)
+            .collect()
     }
 }
 
 impl Slot {
+    fn new(rule: Rule, memory: RuleMemory) -> Slot {
+        Slot {
+            rule,
+            memory,
+            pending: Vec::new(),
+            traces: VecDeque::new(),
+            unsaved: Vec::new(),
+        }
+    }
+
+    fn status(&self, now: DateTime<Utc>, horizon: TimeDelta, place: &Place) -> RuleStatus {
+        RuleStatus {
+            rule: self.rule.clone(),
+            last_fired: self
+                .memory
+                .triggers
+                .iter()
+                .filter_map(|trigger| trigger.last_fired)
+                .max(),
+            next_firing: self
+                .rule
+                .enabled
+                .then(|| {
+                    rules::next_firings(&self.rule, now, horizon, &place.site, &place.zone)
+                        .first()
+                        .copied()
+                })
+                .flatten(),
+        }
+    }
+
     /// The rule and its memory as the store keeps them.
     fn saved(&self) -> Write {
         Write::Rule {
@@ -824,6 +901,7 @@ impl Slot {
             decision,
             outcomes: Vec::new(),
         });
+        self.unsaved.push(id);
         if self.traces.len() > TRACES_KEPT {
             self.traces.pop_front();
         }
@@ -848,9 +926,23 @@ impl Slot {
 
     fn record(&mut self, trace: u64, outcome: Outcome) {
         // The trace may have been pushed out of the ring by newer ones.
-        if let Some(trace) = self.traces.iter_mut().find(|t| t.id == trace) {
-            trace.outcomes.push(outcome);
+        if let Some(found) = self.traces.iter_mut().find(|t| t.id == trace) {
+            found.outcomes.push(outcome);
+            self.unsaved.push(trace);
         }
+    }
+
+    /// The traces recorded or updated since the last call, as writes.
+    fn take_unsaved(&mut self) -> Vec<Write> {
+        let mut ids = std::mem::take(&mut self.unsaved);
+        ids.dedup();
+        ids.into_iter()
+            .filter_map(|id| self.traces.iter().find(|trace| trace.id == id))
+            .map(|trace| Write::Trace {
+                rule: self.rule.id.clone(),
+                trace: Box::new(trace.clone()),
+            })
+            .collect()
     }
 
     /// Starts the rule's triggers afresh from `now`, as after enabling or

@@ -14,13 +14,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use hearth_core::rules::{Rule, RuleMemory};
+use hearth_core::rules::{Rule, RuleMemory, Trace};
 use hearth_core::{DeviceId, DeviceState, Metric, Reading, Resolution};
 use rusqlite::{
     Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params,
 };
 
-use super::{History, Restored, Retention, Store, StoreError, Write};
+use super::{History, Restored, Retention, SavedRule, Store, StoreError, TRACES_KEPT, Write};
 use reader::SqliteHistory;
 use rollup::{Rollups, Series};
 
@@ -128,6 +128,14 @@ const MIGRATIONS: &[&str] = &[
          created_us INTEGER NOT NULL,
          revoked_us INTEGER         -- NULL while the token is valid
      );",
+    // 5: each rule's recent traces (firings, rejections, skips, misses, with
+    // their steps' outcomes), the newest `TRACES_KEPT` per rule.
+    "CREATE TABLE rule_traces (
+         id    INTEGER PRIMARY KEY, -- Trace.id, increasing across restarts
+         rule  TEXT NOT NULL,
+         trace TEXT NOT NULL        -- Trace as JSON
+     );
+     CREATE INDEX rule_traces_by_rule ON rule_traces (rule, id);",
 ];
 
 /// How long to wait for a lock held by someone else before calling it locked.
@@ -311,7 +319,38 @@ impl Store for SqliteStore {
                 tracing::warn!(%id, %error, "the rule's saved memory is unreadable; starting afresh");
                 RuleMemory::default()
             });
-            restored.rules.push((rule, memory));
+            restored.rules.push(SavedRule {
+                rule,
+                memory,
+                traces: Vec::new(),
+            });
+        }
+
+        let mut traces = self
+            .conn
+            .prepare("SELECT id, rule, trace FROM rule_traces ORDER BY rule, id")?;
+        let rows = traces.query_map([], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut rules = restored.rules.iter_mut().peekable();
+        for row in rows {
+            let (id, rule, json) = row?;
+            let trace = match serde_json::from_str::<Trace>(&json) {
+                Ok(trace) => trace,
+                Err(error) => {
+                    tracing::warn!(id, %rule, %error, "skipping an unreadable saved trace");
+                    continue;
+                }
+            };
+            // Both are in rule order: walk the rules alongside.
+            while rules.next_if(|saved| saved.rule.id < rule).is_some() {}
+            if let Some(saved) = rules.peek_mut().filter(|saved| saved.rule.id == rule) {
+                saved.traces.push(trace);
+            }
         }
         Ok(restored)
     }
@@ -393,6 +432,16 @@ fn write_batch(
     )?;
     let mut memory = tx.prepare_cached("UPDATE rules SET memory = ?2 WHERE id = ?1")?;
     let mut remove = tx.prepare_cached("DELETE FROM rules WHERE id = ?1")?;
+    let mut remove_traces = tx.prepare_cached("DELETE FROM rule_traces WHERE rule = ?1")?;
+    let mut trace = tx.prepare_cached(
+        "INSERT INTO rule_traces (id, rule, trace) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, trace = excluded.trace",
+    )?;
+    // Along the index: only the rule's own traces past the newest kept.
+    let mut old_traces = tx.prepare_cached(
+        "DELETE FROM rule_traces WHERE rule = ?1 AND id <= (
+             SELECT id FROM rule_traces WHERE rule = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+    )?;
     // Rollups and the latest reading are folded in memory first, so a batch
     // touches each bucket row once however many readings fell into it.
     let mut rollups = Rollups::default();
@@ -443,6 +492,17 @@ fn write_batch(
             }
             Write::RemoveRule(id) => {
                 remove.execute(params![id])?;
+                remove_traces.execute(params![id])?;
+                continue;
+            }
+            Write::Trace {
+                rule: id,
+                trace: saved,
+            } => {
+                // SQLite integers are signed; ids past i64 would be refused.
+                let trace_id = i64::try_from(saved.id).unwrap_or(i64::MAX);
+                trace.execute(params![trace_id, id, serde_json::to_string(&**saved)?])?;
+                old_traces.execute(params![id, TRACES_KEPT as i64])?;
                 continue;
             }
         };
@@ -800,7 +860,87 @@ mod tests {
             .unwrap()
             .load()
             .unwrap();
-        assert_eq!(restored.rules, vec![(rule("a"), memory)]);
+        assert_eq!(
+            restored.rules,
+            vec![SavedRule {
+                rule: rule("a"),
+                memory,
+                traces: Vec::new(),
+            }]
+        );
+    }
+
+    #[test]
+    fn each_rule_keeps_its_newest_traces_which_go_with_the_rule() {
+        let dir = tempfile::tempdir().unwrap();
+        let rule = |id: &str| -> Rule {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "name": id,
+                "triggers": [{"type": "time", "at": "07:00:00"}],
+                "actions": [{"type": "notify", "message": "morning"}],
+            }))
+            .unwrap()
+        };
+        let trace = |rule: &str, id: u64, outcomes: usize| Write::Trace {
+            rule: rule.into(),
+            trace: Box::new(Trace {
+                id,
+                decision: hearth_core::rules::Decision::Skipped {
+                    trigger: 0,
+                    at: at(0),
+                    reason: "busy".into(),
+                },
+                outcomes: (0..outcomes)
+                    .map(|action| hearth_core::rules::Outcome {
+                        action,
+                        at: at(1),
+                        result: hearth_core::rules::StepResult::Notified,
+                    })
+                    .collect(),
+            }),
+        };
+        let mut store = SqliteStore::open(dir.path(), Retention::default()).unwrap();
+        let mut writes = vec![];
+        for id in ["a", "b", "c"] {
+            writes.push(Write::Rule {
+                rule: Box::new(rule(id)),
+                memory: Box::default(),
+            });
+        }
+        // Interleaved, as rules fire at once: 60 for a, 3 for b, 2 for c.
+        for n in 1..=60 {
+            writes.push(trace("a", n * 2, 0));
+            if n <= 3 {
+                writes.push(trace("b", n * 2 + 1, 0));
+            }
+        }
+        writes.extend([trace("c", 200, 0), trace("c", 201, 0)]);
+        // A trace saved again with its outcomes replaces the first version.
+        writes.push(trace("b", 7, 2));
+        writes.push(Write::RemoveRule("c".into()));
+        store.write(&writes).unwrap();
+        let count: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM rule_traces", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(count, (TRACES_KEPT + 3) as i64);
+        drop(store);
+
+        let restored = SqliteStore::open(dir.path(), Retention::default())
+            .unwrap()
+            .load()
+            .unwrap();
+        let kept: Vec<(&str, Vec<u64>)> = restored
+            .rules
+            .iter()
+            .map(|saved| {
+                let ids = saved.traces.iter().map(|t| t.id).collect();
+                (saved.rule.id.as_str(), ids)
+            })
+            .collect();
+        let newest_of_a: Vec<u64> = (11..=60).map(|n| n * 2).collect();
+        assert_eq!(kept, [("a", newest_of_a), ("b", vec![3, 5, 7])]);
+        assert_eq!(restored.rules[1].traces[2].outcomes.len(), 2);
     }
 
     #[test]

@@ -1,20 +1,22 @@
 //! The automation endpoints as a browser meets them, next to the rest of `/api`:
-//! rules created, edited, previewed and replayed over REST, a rule's `for`
-//! hold carried across a restart, and "AC when hot" over a simulated day.
+//! rules created, edited, previewed and replayed over REST, their changes and
+//! notifications pushed over the WebSocket, a rule's `for` hold and its
+//! traces carried across a restart, and "AC when hot" over a simulated day.
 
 use std::time::Duration;
 
 use chrono::{Datelike, DurationRound, SecondsFormat, TimeDelta, TimeZone, Utc};
+use hearth_core::protocol::RuleJson;
 use hearth_core::rules::{
-    Decision, Outcome, Replayed, RuleSaved, RuleStatus, StepResult, Trace, Upcoming, cool_when_hot,
-    lights_at_dusk,
+    Decision, Notification, NotifyLevel, Outcome, Replayed, RuleSaved, RuleStatus, StepResult,
+    Trace, Upcoming, cool_when_hot, lights_at_dusk,
 };
 use hearth_core::{Command, DeviceId, Metric, Reading, ServerMessage, SunDay};
 use hearth_hub::{Clock, ManualClock};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::support::{TestHub, config, data_dir, find, guard};
+use crate::support::{Client, TestHub, config, data_dir, find, guard};
 
 #[tokio::test]
 async fn sun_and_templates_are_served_with_json_errors_like_the_rest_of_the_api() {
@@ -356,6 +358,7 @@ async fn a_restart_in_the_middle_of_a_for_hold_fires_once_when_the_hold_ends() {
     }
     assert_eq!(firings(&hub, "cool-when-hot-on").await, 1);
     assert_eq!(firings(&hub, "idle-copy").await, 0);
+    let fired: Vec<Trace> = get(&hub, "/api/rules/cool-when-hot-on/traces").await;
     let listed: Vec<RuleStatus> = get(&hub, "/api/rules").await;
     let on = listed
         .iter()
@@ -364,14 +367,16 @@ async fn a_restart_in_the_middle_of_a_for_hold_fires_once_when_the_hold_ends() {
     assert_eq!(on.last_fired, Some(start + TimeDelta::minutes(11)));
     hub.shut_down().await.unwrap();
 
-    // And once more: a firing already done is not done again.
+    // And once more: a firing already done is not done again; its trace,
+    // with its steps' outcomes, is still there.
     let clock = ManualClock::new(start + TimeDelta::minutes(15));
     let hub = TestHub::start_with_clock(config(), Some(Clock::Manual(clock.clone()))).await;
     hot(&hub, &clock, 27.5).await;
     clock.set(start + TimeDelta::minutes(30));
     hot(&hub, &clock, 27.5).await;
     let traces: Vec<Trace> = get(&hub, "/api/rules/cool-when-hot-on/traces").await;
-    assert!(traces.is_empty(), "{traces:?}");
+    assert_eq!(traces, fired);
+    assert_eq!(traces[0].outcomes.len(), 2, "{traces:?}");
     hub.shut_down().await.unwrap();
 }
 
@@ -552,5 +557,164 @@ async fn ac_when_hot_keeps_the_living_room_in_its_band_over_a_simulated_summer_d
         hottest < 27.0,
         "hottest {hottest:.1} °C after {first_on}; {summary}"
     );
+    hub.shut_down().await.unwrap();
+}
+
+/// A rule that only tells the dashboard to put the kettle on, at 07:00.
+fn kettle() -> Value {
+    json!({
+        "id": "kettle", "name": "Kettle reminder",
+        "triggers": [{"type": "time", "at": "07:00"}],
+        "actions": [{"type": "notify", "message": "Put the kettle on", "level": "warning"}]
+    })
+}
+
+/// The next `rule_changed` the client gets, read as a rule status.
+async fn changed(client: &mut Client) -> RuleStatus {
+    let (id, rule): (String, RuleJson) = client
+        .next_that(|message| match message {
+            ServerMessage::RuleChanged { id, rule } => Some((id, rule)),
+            _ => None,
+        })
+        .await;
+    let status = rule
+        .parse()
+        .expect("the pushed rule reads as a rule status");
+    assert_eq!(status.rule.id, id);
+    status
+}
+
+#[tokio::test]
+async fn browsers_are_pushed_rule_changes_and_notifications_and_get_recent_ones_on_connect() {
+    let (_dir, path) = data_dir();
+    let hub = TestHub::start_with(config(&path, Duration::from_secs(3600))).await;
+    let (mut client, _) = hub.connect_past_snapshot().await;
+
+    let (status, _, body) = hub
+        .http_with("POST", "/api/rules", &kettle().to_string())
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let created = changed(&mut client).await;
+    assert_eq!(created, get::<RuleStatus>(&hub, "/api/rules/kettle").await);
+    assert!(created.rule.enabled && created.next_firing.is_some());
+
+    let mut renamed = kettle();
+    renamed["name"] = json!("Tea time");
+    let (status, _, body) = hub
+        .http_with("PUT", "/api/rules/kettle", &renamed.to_string())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(changed(&mut client).await.rule.name, "Tea time");
+
+    let (status, _, body) = hub.http("POST", "/api/rules/kettle/disable").await;
+    assert_eq!(status, 200, "{body}");
+    let disabled = changed(&mut client).await;
+    assert_eq!((disabled.rule.enabled, disabled.next_firing), (false, None));
+
+    // Run by hand (a disabled rule runs too): its notification is pushed.
+    let (status, _, body) = hub.http("POST", "/api/rules/kettle/run").await;
+    assert_eq!(status, 200, "{body}");
+    let notification: Notification = client
+        .next_that(|message| match message {
+            ServerMessage::Notification { notification } => Some(notification),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        (
+            notification.rule.as_str(),
+            notification.title.as_str(),
+            notification.message.as_str(),
+            notification.level,
+        ),
+        (
+            "kettle",
+            "Tea time",
+            "Put the kettle on",
+            NotifyLevel::Warning
+        )
+    );
+
+    // A browser connecting later finds it in its snapshot.
+    let mut late = hub.connect().await;
+    assert!(matches!(late.next().await, ServerMessage::Hello { .. }));
+    match late.next().await {
+        ServerMessage::Snapshot { notifications, .. } => {
+            assert_eq!(notifications, [notification]);
+        }
+        other => panic!("expected a snapshot, got {other:?}"),
+    }
+
+    let (status, _, body) = hub.http("DELETE", "/api/rules/kettle").await;
+    assert_eq!(status, 204, "{body}");
+    for client in [&mut client, &mut late] {
+        let removed = client
+            .next_that(|message| match message {
+                ServerMessage::RuleRemoved { id } => Some(id),
+                _ => None,
+            })
+            .await;
+        assert_eq!(removed, "kettle");
+    }
+    hub.shut_down().await.unwrap();
+}
+
+#[tokio::test]
+async fn traces_outlive_a_restart_and_only_each_rules_newest_fifty_are_kept() {
+    let (_dir, path) = data_dir();
+    let config = || config(&path, Duration::from_secs(3600));
+    let hub = TestHub::start_with(config()).await;
+    let (status, _, body) = hub
+        .http_with("POST", "/api/rules", &kettle().to_string())
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let mut runs = Vec::new();
+    for _ in 0..55 {
+        let (status, _, body) = hub.http("POST", "/api/rules/kettle/run").await;
+        assert_eq!(status, 200, "{body}");
+        runs.push(serde_json::from_str::<Trace>(&body).unwrap());
+    }
+    let before: Vec<Trace> = get(&hub, "/api/rules/kettle/traces").await;
+    assert_eq!(before, runs[5..]);
+    assert!(
+        before.iter().all(|trace| matches!(
+            trace.outcomes[..],
+            [Outcome {
+                result: StepResult::Notified,
+                ..
+            }]
+        )),
+        "{before:?}"
+    );
+    hub.shut_down().await.unwrap();
+
+    let hub = TestHub::start_with(config()).await;
+    let after: Vec<Trace> = get(&hub, "/api/rules/kettle/traces").await;
+    assert_eq!(after, before);
+    // New traces carry on the numbering and push the oldest out.
+    let (status, _, body) = hub.http("POST", "/api/rules/kettle/run").await;
+    assert_eq!(status, 200, "{body}");
+    let newest: Trace = serde_json::from_str(&body).unwrap();
+    assert!(
+        newest.id > before[49].id,
+        "{} after {}",
+        newest.id,
+        before[49].id
+    );
+    let traces: Vec<Trace> = get(&hub, "/api/rules/kettle/traces").await;
+    assert_eq!(traces.len(), 50);
+    assert_eq!((&traces[0], &traces[49]), (&before[1], &newest));
+
+    // A deleted rule's traces go with it, and do not come back with its id.
+    let (status, _, body) = hub.http("DELETE", "/api/rules/kettle").await;
+    assert_eq!(status, 204, "{body}");
+    hub.shut_down().await.unwrap();
+    let hub = TestHub::start_with(config()).await;
+    let (status, _, body) = hub
+        .http_with("POST", "/api/rules", &kettle().to_string())
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let traces: Vec<Trace> = get(&hub, "/api/rules/kettle/traces").await;
+    assert!(traces.is_empty(), "{traces:?}");
     hub.shut_down().await.unwrap();
 }

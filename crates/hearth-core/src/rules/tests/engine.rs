@@ -381,6 +381,7 @@ fn numeric_trigger_without_hold_fires_on_the_crossing() {
             vec![],
             vec![Action::Notify {
                 message: "Fridge too cold".into(),
+                level: NotifyLevel::Info,
             }],
         ),
         &[
@@ -475,6 +476,7 @@ fn unavailable_trigger_fires_once_per_silence() {
             vec![],
             vec![Action::Notify {
                 message: "Fridge is silent".into(),
+                level: NotifyLevel::Info,
             }],
         ),
         &[
@@ -792,6 +794,7 @@ fn delays_move_later_steps_and_notify_is_a_step() {
             },
             Action::Notify {
                 message: "Porch light on for 5 min".into(),
+                level: NotifyLevel::Info,
             },
             Action::Command {
                 device: id("porch-light"),
@@ -826,12 +829,14 @@ fn slow(mode: Mode, max: Option<u32>) -> Rule {
             vec![
                 Action::Notify {
                     message: "a".into(),
+                    level: NotifyLevel::Info,
                 },
                 Action::Delay {
                     wait: Span::minutes(10),
                 },
                 Action::Notify {
                     message: "b".into(),
+                    level: NotifyLevel::Info,
                 },
             ],
         )
@@ -894,6 +899,7 @@ fn min_cycle_holds_a_switch_back_until_the_minimum_is_over() {
             },
             Action::Notify {
                 message: "cooling".into(),
+                level: NotifyLevel::Info,
             },
         ],
     );
