@@ -252,6 +252,7 @@ describe('installable PWA', () => {
     assert.ok(deep.fromServiceWorker(), 'the worker answered the deep link');
     await page.waitForSelector(down, { timeout: 15_000 });
     assert.equal(new URL(page.url()).pathname, '/devices/porch-light');
+    await banner.waitFor({ state: 'visible', timeout: 5_000 });
     await page.goto(hub.url);
     await page.waitForSelector(down, { timeout: 15_000 });
     await banner.waitFor({ state: 'visible', timeout: 5_000 });

@@ -48,7 +48,7 @@
   };
 
   // While the hub is out of reach (the app's indicator says reconnecting or
-  // offline) the cards show last-known values: those of the kept snapshot,
+  // offline) every page shows last-known values: those of the kept snapshot,
   // refreshed each minute while connected. The banner says so, and from when.
   let shown = null;
   let keptAt = null;
@@ -56,7 +56,7 @@
     const down = document.querySelector(
       '.connection[data-state="reconnecting"], .connection[data-state="offline"]',
     );
-    const text = down && document.querySelector('article.card') && kept;
+    const text = down && kept;
     if (text && text !== shown) {
       shown = text;
       try {
