@@ -237,7 +237,14 @@ async fn a_gateway_describes_its_devices_streams_readings_and_obeys_commands() {
             _ => None,
         })
         .await;
+
+    // A hub that stops says so to its devices.
     hub.shut_down().await.unwrap();
+    let close = gateway.close_frame().await.expect("a Close frame");
+    assert_eq!(
+        (close.code, close.reason.as_str()),
+        (CloseCode::Away, "hub shutting down")
+    );
 }
 
 #[tokio::test]
