@@ -125,6 +125,32 @@ describe('history chart against a hub with backfilled history', () => {
     assert.match(lines[1], new RegExp(`^\\d{4}-\\d{2}-\\d{2}T[^,]+,${DEVICE},temperature,`));
   });
 
+  test('arrow keys pan the focused chart and the summary follows °F', async () => {
+    const before = await settledRange(page);
+    await page.locator('.chart canvas').focus();
+    await page.keyboard.press('ArrowLeft');
+    const after = await eventually(() => settledRange(page), (r) => r.to < before.to, { what: 'the view to pan back' });
+    assert.equal(after.span, before.span, 'panning keeps the span');
+    await page.getByRole('button', { name: '°F', exact: true }).click();
+    await eventually(
+      () => page.locator('.chart-summary').textContent(),
+      (text) => /min -?\d+\.\d °F, max -?\d+\.\d °F, mean -?\d+\.\d °F/.test(text),
+      { what: 'the summary in °F' },
+    );
+    await page.getByRole('button', { name: '°C', exact: true }).click();
+  });
+
+  test('a second series can be shown from the legend', async () => {
+    const requested = nextHistoryRequest(page, 'outdoor-thermometer');
+    await page.getByRole('checkbox', { name: 'Outdoor thermometer' }).check();
+    assert.ok((await requested) > 0, 'the outdoor series is fetched');
+    await eventually(
+      () => page.locator('.chart-summary').textContent(),
+      (text) => /Outdoor thermometer: min -?\d+\.\d °C/.test(text),
+      { what: 'the outdoor series in the summary' },
+    );
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });
