@@ -16,6 +16,8 @@ pub(crate) mod mode_select;
 pub(crate) mod notifications;
 pub(crate) mod power_switch;
 pub(crate) mod room_section;
+pub(crate) mod rule_row;
+pub(crate) mod rule_templates;
 pub(crate) mod setpoint_stepper;
 pub(crate) mod sparkline;
 pub(crate) mod trend_arrow;

@@ -10,6 +10,7 @@
 //!   backoff and liveness, `chart`, `router`); components stay thin.
 
 mod app_context;
+mod automations;
 mod chart;
 mod components;
 mod format;
@@ -29,6 +30,7 @@ use leptos::prelude::*;
 
 use app_context::AppContext;
 use hub_client::HubHandle;
+use pages::automations::AutomationsPage;
 use pages::bench_chart::ChartBenchPage;
 use pages::device::DevicePage;
 use pages::home::HomePage;
@@ -54,6 +56,7 @@ pub fn App() -> impl IntoView {
     move || match router.route() {
         Route::Home => view! { <HomePage /> }.into_any(),
         Route::Device(id) => view! { <DevicePage id /> }.into_any(),
+        Route::Automations => view! { <AutomationsPage /> }.into_any(),
         Route::ChartBench { points } => view! { <ChartBenchPage points /> }.into_any(),
     }
 }

@@ -17,6 +17,8 @@ pub(crate) enum Route {
     Home,
     /// `/devices/<id>`: one device and its history.
     Device(DeviceId),
+    /// `/automations`: the rules the hub runs.
+    Automations,
     /// `/bench/chart?points=N`: the chart's cold-render benchmark.
     ChartBench {
         points: usize,
@@ -34,6 +36,9 @@ impl Route {
         {
             return Route::Device(DeviceId::new(decode(id).as_str()));
         }
+        if path == "/automations" {
+            return Route::Automations;
+        }
         if path == "/bench/chart" {
             let points = query
                 .trim_start_matches('?')
@@ -50,6 +55,7 @@ impl Route {
         match self {
             Route::Home => "/".to_owned(),
             Route::Device(id) => format!("/devices/{}", encode(id.as_str())),
+            Route::Automations => "/automations".to_owned(),
             Route::ChartBench { points } => format!("/bench/chart?points={points}"),
         }
     }
@@ -168,6 +174,8 @@ mod tests {
             ("/devices/bad%zz", "", device("bad%zz")),
             ("/devices/", "", Route::Home),
             ("/devices/a/b", "", Route::Home),
+            ("/automations", "", Route::Automations),
+            ("/automations/", "?x=1", Route::Automations),
             (
                 "/bench/chart",
                 "?points=1000000",
@@ -199,6 +207,7 @@ mod tests {
         for route in [
             Route::Home,
             Route::Device(DeviceId::new("living room/ü")),
+            Route::Automations,
             Route::ChartBench { points: 42 },
         ] {
             let href = route.href();

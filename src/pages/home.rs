@@ -8,10 +8,12 @@ use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::notifications::Notifications;
 use crate::components::room_section::RoomSection;
 use crate::components::unit_toggle::UnitToggle;
+use crate::router::{Route, use_router};
 
 #[component]
 pub(crate) fn HomePage() -> impl IntoView {
     let ctx = use_app_context();
+    let router = use_router();
     let connected = move || ctx.connection.with(|c| c.is_connected());
     let empty = move || {
         ctx.store.is_empty().then(|| {
@@ -26,6 +28,13 @@ pub(crate) fn HomePage() -> impl IntoView {
     view! {
         <header class="top-bar">
             <h1>"Hearth"</h1>
+            <a
+                href="/automations"
+                class="nav-link"
+                on:click=move |ev| router.follow(ev, Route::Automations)
+            >
+                "Automations"
+            </a>
             <ConnectionIndicator />
             <UnitToggle />
         </header>

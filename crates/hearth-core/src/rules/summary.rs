@@ -43,18 +43,23 @@ impl<C: DeviceCatalog + ?Sized> Words<'_, C> {
             return id.as_str().to_owned();
         };
         let mut chars = device.name.chars();
-        let name = match (chars.next(), chars.next()) {
-            (Some(first), second) if !second.is_some_and(char::is_uppercase) => first
-                .to_lowercase()
-                .chain(device.name.chars().skip(1))
-                .collect(),
+        let name = match (chars.next(), chars.clone().next()) {
+            (Some(first), second) if !second.is_some_and(char::is_uppercase) => {
+                std::iter::once(first.to_ascii_lowercase())
+                    .chain(chars)
+                    .collect()
+            }
             _ => device.name.clone(),
         };
         format!("the {name}")
     }
 
     fn metric(&self, id: &DeviceId, metric: Metric) -> String {
-        format!("{}'s {}", self.device(id), metric.label().to_lowercase())
+        format!(
+            "{}'s {}",
+            self.device(id),
+            metric.label().to_ascii_lowercase()
+        )
     }
 
     fn trigger(&self, trigger: &Trigger) -> String {
@@ -64,8 +69,8 @@ impl<C: DeviceCatalog + ?Sized> Words<'_, C> {
                 elevation,
                 direction,
             } => match direction {
-                Direction::Rising => format!("when the sun rises above {elevation}°"),
-                Direction::Setting => format!("when the sun sets below {elevation}°"),
+                Direction::Rising => format!("when the sun rises above {}°", number(*elevation)),
+                Direction::Setting => format!("when the sun sets below {}°", number(*elevation)),
             },
             Trigger::Time { at, weekdays } => {
                 format!("at {}{}", clock(*at), on_days(weekdays))
@@ -157,8 +162,8 @@ impl<C: DeviceCatalog + ?Sized> Words<'_, C> {
             }
             Condition::Elevation { above, below } => {
                 let range = range(
-                    above.map(|d| format!("{d}°")),
-                    below.map(|d| format!("{d}°")),
+                    above.map(|d| format!("{}°", number(d))),
+                    below.map(|d| format!("{}°", number(d))),
                 );
                 format!("the sun is {range}")
             }
@@ -193,9 +198,11 @@ impl<C: DeviceCatalog + ?Sized> Words<'_, C> {
                     Command::TurnOn => format!("turn {device} on"),
                     Command::TurnOff => format!("turn {device} off"),
                     Command::Toggle => format!("toggle {device}"),
-                    Command::SetSetpoint { value } => format!("set {device} to {value} °C"),
+                    Command::SetSetpoint { value } => {
+                        format!("set {device} to {} °C", number(*value))
+                    }
                     Command::SetMode { mode } => {
-                        format!("set {device} to {} mode", mode.label().to_lowercase())
+                        format!("set {device} to {} mode", mode.label().to_ascii_lowercase())
                     }
                     Command::SetFanSpeed { speed } => format!("set {device}'s fan to {speed}"),
                 };
@@ -215,12 +222,15 @@ impl<C: DeviceCatalog + ?Sized> Words<'_, C> {
                 let shift = if *offset == 0.0 {
                     String::new()
                 } else {
-                    format!(" {offset:+} °C")
+                    let sign = if *offset > 0.0 { "+" } else { "" };
+                    format!(" {sign}{} °C", number(*offset))
                 };
                 format!(
-                    "set {}'s setpoint to {}{shift}, between {min} and {max} °C",
+                    "set {}'s setpoint to {}{shift}, between {} and {} °C",
                     self.device(device),
-                    self.metric(source, *metric)
+                    self.metric(source, *metric),
+                    number(*min),
+                    number(*max)
                 )
             }
             Action::Delay { wait } => format!("wait {wait}"),
@@ -247,12 +257,31 @@ fn sun_moment(event: SunEvent, offset: Span) -> String {
     }
 }
 
-/// `23:00`, or `23:00:30` when the seconds matter.
+/// `23:00`, or `23:00:30` when the seconds matter. Written by hand rather than
+/// with chrono's `format`, whose machinery the browser would otherwise link.
 fn clock(time: NaiveTime) -> String {
-    if time.second() == 0 {
-        time.format("%H:%M").to_string()
+    let (hour, minute, second) = (time.hour(), time.minute(), time.second());
+    if second == 0 {
+        format!("{hour:02}:{minute:02}")
     } else {
-        time.format("%H:%M:%S").to_string()
+        format!("{hour:02}:{minute:02}:{second:02}")
+    }
+}
+
+/// `26`, `22.5`, `-0.125`: up to three decimals, in integer arithmetic, so
+/// the browser does not link the float formatter for a rule's thresholds.
+fn number(value: f64) -> String {
+    let thousandths = (value * 1000.0).round() as i64;
+    let sign = if thousandths < 0 { "-" } else { "" };
+    let (whole, fraction) = (
+        thousandths.unsigned_abs() / 1000,
+        thousandths.unsigned_abs() % 1000,
+    );
+    if fraction == 0 {
+        format!("{sign}{whole}")
+    } else {
+        let digits = format!("{fraction:03}");
+        format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
     }
 }
 
@@ -270,8 +299,8 @@ fn on_days(days: &[Weekday]) -> String {
 
 fn quantity(value: f64, metric: Metric) -> String {
     match metric.unit().symbol() {
-        "" => value.to_string(),
-        symbol => format!("{value} {symbol}"),
+        "" => number(value),
+        symbol => format!("{} {symbol}", number(value)),
     }
 }
 
@@ -300,14 +329,14 @@ fn state(is: StateMatch) -> String {
     match is {
         StateMatch::On(true) => "on".to_owned(),
         StateMatch::On(false) => "off".to_owned(),
-        StateMatch::Mode(mode) => format!("in {} mode", mode.label().to_lowercase()),
+        StateMatch::Mode(mode) => format!("in {} mode", mode.label().to_ascii_lowercase()),
     }
 }
 
 /// "on", "off", "cool mode": a state as a thing a device goes from or to.
 fn bare(is: StateMatch) -> String {
     match is {
-        StateMatch::Mode(mode) => format!("{} mode", mode.label().to_lowercase()),
+        StateMatch::Mode(mode) => format!("{} mode", mode.label().to_ascii_lowercase()),
         on => state(on),
     }
 }
@@ -316,14 +345,16 @@ fn turns(to: StateMatch) -> String {
     match to {
         StateMatch::On(true) => "turns on".to_owned(),
         StateMatch::On(false) => "turns off".to_owned(),
-        StateMatch::Mode(mode) => format!("switches to {} mode", mode.label().to_lowercase()),
+        StateMatch::Mode(mode) => format!("switches to {} mode", mode.label().to_ascii_lowercase()),
     }
 }
 
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
+        Some(first) => std::iter::once(first.to_ascii_uppercase())
+            .chain(chars)
+            .collect(),
         None => String::new(),
     }
 }
@@ -457,6 +488,22 @@ mod tests {
         ];
         for (rule, want) in table {
             check(rule, want);
+        }
+    }
+
+    #[test]
+    fn numbers_read_as_written() {
+        let table = [
+            (26.0, "26"),
+            (22.5, "22.5"),
+            (-6.0, "-6"),
+            (0.125, "0.125"),
+            (-0.25, "-0.25"),
+            (0.0004, "0"),
+            (-0.0004, "0"),
+        ];
+        for (value, want) in table {
+            assert_eq!(number(value), want, "{value}");
         }
     }
 

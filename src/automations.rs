@@ -1,0 +1,284 @@
+//! The hub's rule API as the automations page uses it (`docs/automations.md`,
+//! "REST API"): the URLs (pure, tested), the calls, and the documents it
+//! sends, such as a copy of a rule with its id left for the hub to choose.
+//! Rule documents are read with core's own types, so the page shows exactly
+//! what the hub stored.
+
+use chrono::{DateTime, Utc};
+use hearth_core::rules::{Rule, RuleStatus, Template};
+use js_sys::{JSON, Object, Reflect};
+use leptos::logging::warn;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{RequestInit, Response};
+
+use crate::chart::clock::local_offset_ms;
+use crate::chart::time_text;
+use crate::router::encode;
+
+pub(crate) const RULES: &str = "/api/rules";
+pub(crate) const TEMPLATES: &str = "/api/rules/templates";
+
+/// What the page asks of one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verb {
+    Enable,
+    Disable,
+    Run,
+    Delete,
+}
+
+impl Verb {
+    /// The method and URL that do it to rule `id`.
+    pub(crate) fn request(self, id: &str) -> (&'static str, String) {
+        let rule = format!("{RULES}/{}", encode(id));
+        match self {
+            Verb::Enable => ("POST", format!("{rule}/enable")),
+            Verb::Disable => ("POST", format!("{rule}/disable")),
+            Verb::Run => ("POST", format!("{rule}/run")),
+            Verb::Delete => ("DELETE", rule),
+        }
+    }
+
+    /// What went wrong, for the page to say.
+    fn failed(self) -> &'static str {
+        match self {
+            Verb::Enable => "Could not enable the rule",
+            Verb::Disable => "Could not disable the rule",
+            Verb::Run => "Could not run the rule",
+            Verb::Delete => "Could not delete the rule",
+        }
+    }
+}
+
+/// The page's picture of the hub's rules, reloaded after each change the page
+/// makes; what it says about the last change (done or failed) is kept for a
+/// live region to announce.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RulesModel {
+    /// `None` until the first answer.
+    pub(crate) rules: RwSignal<Option<Vec<RuleStatus>>>,
+    pub(crate) error: RwSignal<Option<String>>,
+    pub(crate) notice: RwSignal<Option<String>>,
+}
+
+impl RulesModel {
+    pub(crate) fn new() -> Self {
+        let model = RulesModel {
+            rules: RwSignal::new(None),
+            error: RwSignal::new(None),
+            notice: RwSignal::new(None),
+        };
+        model.reload();
+        model
+    }
+
+    /// The ids in the hub's order.
+    pub(crate) fn ids(&self) -> Vec<String> {
+        self.rules.with(|rules| {
+            rules
+                .iter()
+                .flatten()
+                .map(|status| status.rule.id.clone())
+                .collect()
+        })
+    }
+
+    pub(crate) fn status(&self, id: &str) -> Option<RuleStatus> {
+        self.rules.with(|rules| {
+            rules
+                .iter()
+                .flatten()
+                .find(|status| status.rule.id == id)
+                .cloned()
+        })
+    }
+
+    pub(crate) fn reload(&self) {
+        let model = *self;
+        spawn_local(async move {
+            match list().await {
+                Ok(rules) => {
+                    model.rules.try_set(Some(rules));
+                }
+                Err(message) => model.fail(message),
+            }
+        });
+    }
+
+    /// Does `verb` to rule `id`, says so in `done`, and reloads.
+    pub(crate) fn act(&self, verb: Verb, id: String, done: String) {
+        let model = *self;
+        spawn_local(async move {
+            match act(verb, &id).await {
+                Ok(()) => model.succeed(done),
+                Err(message) => model.fail(message),
+            }
+            model.reload();
+        });
+    }
+
+    /// Stores each of `rules` as a new rule, then reloads.
+    pub(crate) fn create(&self, rules: Vec<Rule>, done: String) {
+        let model = *self;
+        spawn_local(async move {
+            let mut failed = None;
+            for rule in &rules {
+                if let Err(message) = create(rule).await {
+                    failed = Some(message);
+                    break;
+                }
+            }
+            match failed {
+                Some(message) => model.fail(message),
+                None => model.succeed(done),
+            }
+            model.reload();
+        });
+    }
+
+    fn succeed(&self, done: String) {
+        self.error.try_set(None);
+        self.notice.try_set(Some(done));
+    }
+
+    fn fail(&self, message: String) {
+        warn!("automations: {message}");
+        self.error.try_set(Some(message));
+    }
+}
+
+/// Every rule with its status, as `GET /api/rules` lists them.
+pub(crate) async fn list() -> Result<Vec<RuleStatus>, String> {
+    let text = call("GET", RULES, None, "Could not load the rules").await?;
+    serde_json::from_str(&text).map_err(|e| format!("The hub's rule list was unreadable ({e})."))
+}
+
+/// The automations Hearth ships, to start a rule from.
+pub(crate) async fn templates() -> Result<Vec<Template>, String> {
+    let text = call("GET", TEMPLATES, None, "Could not load the templates").await?;
+    serde_json::from_str(&text).map_err(|e| format!("The hub's templates were unreadable ({e})."))
+}
+
+pub(crate) async fn act(verb: Verb, id: &str) -> Result<(), String> {
+    let (method, url) = verb.request(id);
+    call(method, &url, None, verb.failed()).await.map(drop)
+}
+
+/// Stores `rule` as a new rule under an id the hub makes from its name, so a
+/// template or a copy never collides with a rule already there.
+pub(crate) async fn create(rule: &Rule) -> Result<(), String> {
+    call(
+        "POST",
+        RULES,
+        Some(&new_document(rule)),
+        "Could not create the rule",
+    )
+    .await
+    .map(drop)
+}
+
+/// `rule` as a `POST /api/rules` body, with an empty `id`: the hub replaces
+/// it with one made from the name.
+pub(crate) fn new_document(rule: &Rule) -> String {
+    let unnamed = Rule {
+        id: String::new(),
+        ..rule.clone()
+    };
+    // A rule is plain data: it always serialises.
+    serde_json::to_string(&unnamed).unwrap_or_default()
+}
+
+/// A copy of `rule` to store beside it: named as a copy and disabled, so two
+/// rules do not act on the same moment before the user has changed one.
+pub(crate) fn duplicate(rule: &Rule) -> Rule {
+    Rule {
+        name: format!("{} (copy)", rule.name),
+        enabled: false,
+        ..rule.clone()
+    }
+}
+
+/// `Thu 26 Nov 2026 14:05` in the browser's time zone.
+pub(crate) fn when(at: DateTime<Utc>) -> String {
+    let utc_ms = at.timestamp_millis();
+    time_text::full(utc_ms + local_offset_ms(utc_ms))
+}
+
+/// One request; the answer's text, or a sentence saying what failed: the
+/// hub's own message when it sent one.
+async fn call(method: &str, url: &str, body: Option<&str>, failed: &str) -> Result<String, String> {
+    let window = web_sys::window().ok_or("No browser window.")?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = body {
+        let headers = Object::new();
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&headers, &"content-type".into(), &"application/json".into());
+        init.set_headers(&headers);
+        init.set_body(&JsValue::from_str(body));
+    }
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .and_then(JsValue::dyn_into)
+        .map_err(|_| format!("{failed}: the hub cannot be reached."))?;
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise).await.ok(),
+        Err(_) => None,
+    }
+    .and_then(|text| text.as_string())
+    .unwrap_or_default();
+    if response.ok() {
+        Ok(text)
+    } else {
+        let message = JSON::parse(&text)
+            .ok()
+            .and_then(|body| Reflect::get(&body, &"message".into()).ok())
+            .and_then(|message| message.as_string())
+            .unwrap_or_else(|| format!("the hub answered {}", response.status()));
+        Err(format!("{failed}: {message}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hearth_core::rules::templates as shipped;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn verbs_name_their_endpoints() {
+        let table = [
+            (Verb::Enable, "porch", ("POST", "/api/rules/porch/enable")),
+            (Verb::Disable, "porch", ("POST", "/api/rules/porch/disable")),
+            (Verb::Run, "a b", ("POST", "/api/rules/a%20b/run")),
+            (Verb::Delete, "porch", ("DELETE", "/api/rules/porch")),
+        ];
+        for (verb, id, (method, url)) in table {
+            assert_eq!(verb.request(id), (method, url.to_owned()), "{verb:?}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn new_rules_leave_the_id_to_the_hub() {
+        let rule = shipped()[0].rules[0].clone();
+        let body: serde_json::Value = serde_json::from_str(&new_document(&rule)).unwrap();
+        assert_eq!(body["id"], "", "{body}");
+        assert_eq!(body["name"], rule.name);
+        assert_eq!(
+            body["triggers"],
+            serde_json::to_value(&rule.triggers).unwrap()
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn a_copy_is_named_so_and_starts_disabled() {
+        let rule = shipped()[0].rules[0].clone();
+        let copy = duplicate(&rule);
+        assert_eq!(copy.name, format!("{} (copy)", rule.name));
+        assert!(!copy.enabled);
+        assert_eq!(copy.actions, rule.actions);
+    }
+}

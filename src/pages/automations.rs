@@ -1,0 +1,53 @@
+//! Automations: every rule the hub runs, each with its switch, its meaning in
+//! plain words and when it last fired and fires next; and the templates to
+//! start a new one from.
+
+use leptos::prelude::*;
+
+use crate::automations::RulesModel;
+use crate::components::connection_indicator::ConnectionIndicator;
+use crate::components::rule_row::RuleRow;
+use crate::components::rule_templates::RuleTemplates;
+use crate::router::{Route, use_router};
+
+#[component]
+pub(crate) fn AutomationsPage() -> impl IntoView {
+    let router = use_router();
+    let model = RulesModel::new();
+    // Only a change between loading, empty and listed rebuilds the list: the
+    // rows themselves follow each reload in place, keeping the focus.
+    let shown = Memo::new(move |_| model.rules.with(|rules| rules.as_ref().map(Vec::is_empty)));
+    let list = move || match shown.get() {
+        None => view! { <p class="empty">"Loading the rules…"</p> }.into_any(),
+        Some(true) => {
+            view! { <p class="empty">"No rules yet: add one from a template below."</p> }.into_any()
+        }
+        Some(false) => view! {
+            <ul class="rule-list">
+                <For each=move || model.ids() key=String::clone let:id>
+                    <RuleRow id model />
+                </For>
+            </ul>
+        }
+        .into_any(),
+    };
+    view! {
+        <header class="top-bar">
+            <a href="/" class="back" on:click=move |ev| router.follow(ev, Route::Home)>
+                "← All devices"
+            </a>
+            <ConnectionIndicator />
+        </header>
+        <main class="automations">
+            <h1>"Automations"</h1>
+            <p class="rule-error" role="alert">
+                {move || model.error.get()}
+            </p>
+            <p class="rule-notice" role="status">
+                {move || model.notice.get()}
+            </p>
+            {list}
+            <RuleTemplates model />
+        </main>
+    }
+}
