@@ -35,9 +35,9 @@ pub(crate) fn HistoryPanel(entry: DeviceEntry, metric: Metric) -> impl IntoView 
     let device_id = entry.device.with_value(|d| d.id.clone());
     // The device itself first and shown, then every other device with the
     // same metric, hidden until picked in the legend.
-    let others = ctx
-        .store
-        .rooms()
+    // Read once, untracked: the page must not be rebuilt (losing its view)
+    // when devices come and go.
+    let others = untrack(|| ctx.store.rooms())
         .into_iter()
         .flat_map(|room| room.devices)
         .filter(|other| *other != entry && other.device.with_value(|d| d.has(metric)));
@@ -77,6 +77,8 @@ pub(crate) fn HistoryPanel(entry: DeviceEntry, metric: Metric) -> impl IntoView 
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
         if wanted.is_empty() {
+            // Nothing to fetch, and whatever was in flight is now stale.
+            loading.set(false);
             return;
         }
         let current = move || generation.try_get_value() == Some(mine);
