@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use chrono::Utc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -157,6 +158,14 @@ impl Server {
             .merge(crate::automation::routes(self.automations.clone()));
         let mut signal = stopped;
         let served = {
+            // Without TCP_NODELAY, a `state_changed` written right after a
+            // `command_result` (or any two small frames) waits for the
+            // browser's delayed ACK: about 40 ms on every command.
+            let listener = listener.tap_io(|tcp| {
+                if let Err(err) = tcp.set_nodelay(true) {
+                    tracing::warn!("could not set TCP_NODELAY on a connection: {err}");
+                }
+            });
             let server = axum::serve(listener, router)
                 .with_graceful_shutdown(async move { crate::stopping(&mut signal).await })
                 .into_future();
