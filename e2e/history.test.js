@@ -17,17 +17,21 @@ async function settledRange(page) {
   return { from, to, span: to - from };
 }
 
-/** Resolves with the next `/api/history` request's window for `device`. */
-function nextHistoryRequest(page, device = DEVICE) {
-  return page
-    .waitForRequest((request) => {
-      const url = new URL(request.url());
-      return url.pathname === '/api/history' && url.searchParams.get('device') === device;
-    })
-    .then((request) => {
-      const params = new URL(request.url()).searchParams;
-      return Date.parse(params.get('to')) - Date.parse(params.get('from'));
-    });
+/**
+ * Resolves once the hub has answered a `/api/history` request for `device`
+ * whose window is `span` ms long (any span when `span` is left out), so a
+ * test waits for the data it asked for rather than an earlier request.
+ */
+function historyAnswer(page, { device = DEVICE, span } = {}) {
+  return page.waitForResponse(
+    (response) => {
+      const url = new URL(response.url());
+      if (url.pathname !== '/api/history' || url.searchParams.get('device') !== device) return false;
+      const window = Date.parse(url.searchParams.get('to')) - Date.parse(url.searchParams.get('from'));
+      return span === undefined || window === span;
+    },
+    { timeout: 15_000 },
+  );
 }
 
 describe('history chart against a hub with backfilled history', () => {
@@ -58,8 +62,10 @@ describe('history chart against a hub with backfilled history', () => {
     assert.equal((await page.locator('h1.device-title').textContent()).trim(), 'Living room thermometer');
     await page.goBack();
     await page.waitForURL(hub.url);
+    const answered = historyAnswer(page, { span: 24 * HOUR });
     await card.locator('h3 a').click();
     await page.waitForURL(`**/devices/${DEVICE}`);
+    await answered;
     await eventually(
       () => page.locator('.chart-summary').textContent(),
       (text) => /min -?\d+\.\d °C, max -?\d+\.\d °C, mean -?\d+\.\d °C/.test(text),
@@ -69,9 +75,9 @@ describe('history chart against a hub with backfilled history', () => {
 
   test('range buttons fetch and show their range', async () => {
     for (const [label, span] of [['1h', HOUR], ['7d', 7 * 24 * HOUR], ['24h', 24 * HOUR]]) {
-      const requested = nextHistoryRequest(page);
+      const answered = historyAnswer(page, { span });
       await page.getByRole('button', { name: label, exact: true }).click();
-      assert.equal(await requested, span, `${label} asks the hub for its span`);
+      assert.equal((await answered).status(), 200, `${label} asks the hub for its span`);
       await eventually(
         () => page.getByRole('button', { name: label, exact: true }).getAttribute('aria-pressed'),
         (pressed) => pressed === 'true',
@@ -95,7 +101,9 @@ describe('history chart against a hub with backfilled history', () => {
   });
 
   test('hovering the chart shows the time and value under the pointer', async () => {
+    const answered = historyAnswer(page, { span: 24 * HOUR });
     await page.getByRole('button', { name: '24h', exact: true }).click();
+    await answered;
     const canvas = page.locator('.chart canvas');
     const box = await canvas.boundingBox();
     const tooltip = page.locator('.chart-tooltip');
@@ -105,8 +113,8 @@ describe('history chart against a hub with backfilled history', () => {
         await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
         return (await tooltip.count()) ? tooltip.textContent() : '';
       },
-      (t) => /Living room thermometer: -?\d+\.\d °C/.test(t),
-      { what: 'a tooltip with a temperature' },
+      (t) => /Living room thermometer: -?\d+\.\d °C/.test(t) && /min .* max /.test(t),
+      { what: 'a tooltip with a temperature and the bucket\'s min and max' },
     );
     assert.match(text, /^\w{3} \d{1,2} \w{3} \d{4} \d{2}:\d{2}/, 'it starts with the time');
     assert.match(text, /min -?\d+\.\d °C · max -?\d+\.\d °C/, 'a day of minute rollups shows min and max');
@@ -141,9 +149,9 @@ describe('history chart against a hub with backfilled history', () => {
   });
 
   test('a second series can be shown from the legend', async () => {
-    const requested = nextHistoryRequest(page, 'outdoor-thermometer');
+    const answered = historyAnswer(page, { device: 'outdoor-thermometer' });
     await page.getByRole('checkbox', { name: 'Outdoor thermometer' }).check();
-    assert.ok((await requested) > 0, 'the outdoor series is fetched');
+    assert.equal((await answered).status(), 200, 'the outdoor series is fetched');
     await eventually(
       () => page.locator('.chart-summary').textContent(),
       (text) => /Outdoor thermometer: min -?\d+\.\d °C/.test(text),
