@@ -3,6 +3,8 @@
 // run in a fresh browser context, and prints the median and p95 of what the
 // page measured with performance.now(). Not part of `npm test`; run with
 // `npm --prefix e2e run bench:chart` after a release build (see docs/PERFORMANCE.md).
+// After each cold render it also pans five times with the arrow key and times
+// those warm redraws.
 import { Hub, launchBrowser } from '../support.js';
 
 const RUNS = Number(process.env.RUNS ?? 9);
@@ -24,7 +26,7 @@ const browser = await launchBrowser();
 try {
   console.log(`${RUNS} runs per size, viewport 1280×800 at devicePixelRatio ${DENSITY}, ${browser.version()}`);
   for (const points of SIZES) {
-    const figures = { render: [], draw: [], load: [] };
+    const figures = { render: [], draw: [], load: [], panFrame: [], panDraw: [] };
     for (let run = 0; run < RUNS; run += 1) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: DENSITY });
       const page = await context.newPage();
@@ -34,12 +36,31 @@ try {
       figures.render.push(Number(await result.getAttribute('data-render-ms')));
       figures.draw.push(Number(await result.getAttribute('data-draw-ms')));
       figures.load.push(Number(await result.getAttribute('data-load-ms')));
+      // Warm: a keyboard pan redraws the same points with the code compiled
+      // and the canvas set up; timed from the key to the next frame.
+      const warm = await page.evaluate(async () => {
+        const canvas = document.querySelector('.chart canvas');
+        const laps = [];
+        for (let i = 0; i < 5; i += 1) {
+          const started = performance.now();
+          canvas.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true }));
+          await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+          laps.push([performance.now() - started, Number(canvas.dataset.drawMs)]);
+        }
+        return laps;
+      });
+      for (const [frame, draw] of warm) {
+        figures.panFrame.push(frame);
+        figures.panDraw.push(draw);
+      }
       await context.close();
     }
     console.log(`${points.toLocaleString('en')} points`);
     console.log(`  data → first complete frame: ${describe(figures.render)}`);
     console.log(`  of which the draw call:      ${describe(figures.draw)}`);
     console.log(`  navigation → that frame:     ${describe(figures.load)}`);
+    console.log(`  warm pan, key → next frame:  ${describe(figures.panFrame)}`);
+    console.log(`  of which the draw call:      ${describe(figures.panDraw)}`);
   }
 } finally {
   await browser.close();
