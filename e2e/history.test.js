@@ -100,6 +100,45 @@ describe('history chart against a hub with backfilled history', () => {
     assert.equal(await page.getByRole('button', { name: '24h', exact: true }).getAttribute('aria-pressed'), 'false');
   });
 
+  test('shift+drag zooms into the span selected, and a two-finger pinch zooms', async () => {
+    const answered = historyAnswer(page, { span: 24 * HOUR });
+    await page.getByRole('button', { name: '24h', exact: true }).click();
+    await answered;
+    const day = await settledRange(page);
+    const box = await page.locator('.chart canvas').boundingBox();
+    const y = box.y + box.height / 2;
+    await page.keyboard.down('Shift');
+    await page.mouse.move(box.x + box.width * 0.3, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, y, { steps: 4 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    const selected = await eventually(() => settledRange(page), (r) => r.span < day.span / 2, {
+      what: 'the view to become the selected span',
+    });
+    assert.ok(selected.from > day.from && selected.to < day.to, 'inside the day');
+
+    // Two pointers moving apart to twice their distance halve the span.
+    await page.locator('.chart canvas').evaluate((canvas) => {
+      const rect = canvas.getBoundingClientRect();
+      const at = (fraction) => rect.left + rect.width * fraction;
+      const y = rect.top + rect.height / 2;
+      const send = (type, pointerId, fraction) => canvas.dispatchEvent(new PointerEvent(type, {
+        pointerId, pointerType: 'touch', isPrimary: pointerId === 1, clientX: at(fraction), clientY: y, bubbles: true,
+      }));
+      send('pointerdown', 1, 0.45);
+      send('pointerdown', 2, 0.55);
+      send('pointermove', 1, 0.40);
+      send('pointermove', 2, 0.60);
+      send('pointerup', 1, 0.40);
+      send('pointerup', 2, 0.60);
+    });
+    const pinched = await eventually(() => settledRange(page), (r) => r.span < selected.span * 0.6, {
+      what: 'the pinch to zoom in',
+    });
+    assert.ok(pinched.span > selected.span * 0.4, `about half the span: ${pinched.span} of ${selected.span}`);
+  });
+
   test('hovering the chart shows the time and value under the pointer', async () => {
     const answered = historyAnswer(page, { span: 24 * HOUR });
     await page.getByRole('button', { name: '24h', exact: true }).click();
