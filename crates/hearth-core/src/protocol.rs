@@ -121,8 +121,8 @@ pub enum ServerMessage {
     Pong {
         nonce: u64,
     },
-    /// A rule was created, replaced, enabled or disabled: `rule` is the whole
-    /// of it as it is now.
+    /// A rule was created, replaced, enabled or disabled, or fired: `rule`
+    /// is the whole of it as it is now.
     RuleChanged {
         id: String,
         rule: RuleJson,

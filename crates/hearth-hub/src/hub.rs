@@ -36,7 +36,7 @@ pub enum HubEvent {
         state: DeviceState,
         at: DateTime<Utc>,
     },
-    /// A rule was created, replaced, enabled or disabled. (Boxed: readings
+    /// A rule was created, replaced, enabled or disabled, or fired. (Boxed: readings
     /// are by far the most common event.)
     RuleChanged(Box<RuleStatus>),
     RuleRemoved(String),

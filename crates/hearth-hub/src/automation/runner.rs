@@ -564,15 +564,15 @@ impl Automations {
     async fn handle(&self, event: Option<HubEvent>) -> DateTime<Utc> {
         let edits = self.edits.lock().await;
         let now = self.clock.now();
-        let (due, changed, traces) = {
+        let (due, changed, fired, traces) = {
             let mut state = self.state();
             let event = match event {
                 Some(event) => state.event(event, &self.hub),
                 None => Event::Tick,
             };
             state.world.apply(&event, now);
-            let changed = state.evaluate(&event, now);
-            (state.take_due(now), changed, state.unsaved_traces())
+            let (changed, fired) = state.evaluate(&event, now);
+            (state.take_due(now), changed, fired, state.unsaved_traces())
         };
         // The engine's memory is committed before anything it decided is
         // carried out, so a crash cannot fire twice. Writes are committed in
@@ -602,6 +602,10 @@ impl Automations {
         }
         if carried_out {
             self.save_traces().await;
+        }
+        // After the steps, so telling browsers never delays a command.
+        for id in fired {
+            self.publish(&id);
         }
         now
     }
@@ -731,8 +735,13 @@ impl State {
         self.world.switched = switched;
     }
 
-    /// Runs every enabled rule on `event`; returns the memories that changed.
-    fn evaluate(&mut self, event: &Event, now: DateTime<Utc>) -> Vec<(String, RuleMemory)> {
+    /// Runs every enabled rule on `event`; returns the memories that changed
+    /// and the rules that fired.
+    fn evaluate(
+        &mut self,
+        event: &Event,
+        now: DateTime<Utc>,
+    ) -> (Vec<(String, RuleMemory)>, Vec<String>) {
         let State {
             place,
             world,
@@ -741,6 +750,7 @@ impl State {
             ..
         } = self;
         let mut changed = Vec::new();
+        let mut fired = Vec::new();
         for slot in rules.values_mut().filter(|slot| slot.rule.enabled) {
             let (memory, decisions) = rules::evaluate(
                 &slot.rule,
@@ -752,6 +762,9 @@ impl State {
                 &place.zone,
             );
             if memory != slot.memory {
+                if last_fired(&memory) != last_fired(&slot.memory) {
+                    fired.push(slot.rule.id.clone());
+                }
                 changed.push((slot.rule.id.clone(), memory.clone()));
             }
             slot.memory = memory;
@@ -760,7 +773,7 @@ impl State {
                 slot.decide(decision, *next_trace);
             }
         }
-        changed
+        (changed, fired)
     }
 
     /// Removes and returns the steps due by `now`, earliest first.
@@ -827,12 +840,7 @@ impl Slot {
     fn status(&self, now: DateTime<Utc>, horizon: TimeDelta, place: &Place) -> RuleStatus {
         RuleStatus {
             rule: self.rule.clone(),
-            last_fired: self
-                .memory
-                .triggers
-                .iter()
-                .filter_map(|trigger| trigger.last_fired)
-                .max(),
+            last_fired: last_fired(&self.memory),
             next_firing: self
                 .rule
                 .enabled
@@ -978,6 +986,15 @@ async fn durable(saved: Option<Committed>) {
     {
         tracing::warn!(%error, "a rule change may not have been saved");
     }
+}
+
+/// The latest firing of any of a rule's triggers.
+fn last_fired(memory: &RuleMemory) -> Option<DateTime<Utc>> {
+    memory
+        .triggers
+        .iter()
+        .filter_map(|trigger| trigger.last_fired)
+        .max()
 }
 
 fn clock_driven(trigger: &Trigger) -> bool {

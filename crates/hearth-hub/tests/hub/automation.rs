@@ -660,6 +660,32 @@ async fn browsers_are_pushed_rule_changes_and_notifications_and_get_recent_ones_
 }
 
 #[tokio::test]
+async fn a_rule_that_fires_is_pushed_with_when_it_fired() {
+    let (_dir, path) = data_dir();
+    let start = Utc::now();
+    let clock = ManualClock::new(start);
+    let config = config(&path, Duration::from_secs(3600));
+    let hub = TestHub::start_with_clock(config, Some(Clock::Manual(clock.clone()))).await;
+    let template = cool_when_hot(
+        &DeviceId::new("living-room-thermometer"),
+        &DeviceId::new("living-room-ac"),
+    );
+    let mut rule = serde_json::to_value(&template.rules[0]).unwrap();
+    rule["triggers"][0].as_object_mut().unwrap().remove("for");
+    let (status, _, body) = hub.http_with("POST", "/api/rules", &rule.to_string()).await;
+    assert_eq!(status, 201, "{body}");
+
+    let (mut client, _) = hub.connect_past_snapshot().await;
+    hot(&hub, &clock, 25.0).await;
+    clock.set(start + TimeDelta::minutes(1));
+    hot(&hub, &clock, 27.0).await;
+    let fired = changed(&mut client).await;
+    assert_eq!(fired.rule.id, "cool-when-hot-on");
+    assert_eq!(fired.last_fired, Some(start + TimeDelta::minutes(1)));
+    hub.shut_down().await.unwrap();
+}
+
+#[tokio::test]
 async fn traces_outlive_a_restart_and_only_each_rules_newest_fifty_are_kept() {
     let (_dir, path) = data_dir();
     let config = || config(&path, Duration::from_secs(3600));
