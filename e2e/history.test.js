@@ -198,6 +198,19 @@ describe('history chart against a hub with backfilled history', () => {
     );
   });
 
+  test('on a high-density screen the canvas has a pixel per device pixel, also after a resize', async () => {
+    const context = await browser.newContext({ viewport: { width: 900, height: 800 }, deviceScaleFactor: 2 });
+    const dense = await context.newPage();
+    await dense.goto(new URL(`devices/${DEVICE}`, hub.url).href);
+    const sizes = () => dense.locator('.chart canvas').evaluate((c) => [c.width, c.height, c.clientWidth, c.clientHeight]);
+    const crisp = ([w, h, cw, ch]) => cw > 0 && w === 2 * cw && h === 2 * ch;
+    await eventually(sizes, crisp, { what: 'a 2× backing store' });
+    await dense.setViewportSize({ width: 700, height: 800 });
+    const [, , narrower] = await eventually(sizes, (s) => crisp(s) && s[2] < 700, { what: 'a 2× backing store after the resize' });
+    assert.ok(narrower < 700);
+    await context.close();
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });
