@@ -172,6 +172,28 @@ describe('history chart against a hub with backfilled history', () => {
     assert.match(lines[1], new RegExp(`^\\d{4}-\\d{2}-\\d{2}T[^,]+,${DEVICE},temperature,`));
   });
 
+  test('while the view ends now, live readings slide it along; panned back, it stays', async () => {
+    const answered = historyAnswer(page, { span: HOUR });
+    await page.getByRole('button', { name: '1h', exact: true }).click();
+    await answered;
+    const canvas = page.locator('.chart canvas');
+    const drawnTo = async () => Number(await canvas.getAttribute('data-to'));
+    const first = await drawnTo();
+    await eventually(drawnTo, (to) => to > first + 1_000, { what: 'the drawn window to follow the clock' });
+    await canvas.focus();
+    await page.keyboard.press('ArrowLeft');
+    const held = await eventually(drawnTo, (to) => to < first, { what: 'the pan' });
+    // Two more readings of this sensor reach the hub (and so the page).
+    const readingAt = async () =>
+      (await hub.devices()).find((d) => d.device.id === DEVICE)?.readings?.find((r) => r.metric === 'temperature')?.at;
+    const seen = [await readingAt()];
+    await eventually(readingAt, (at) => {
+      if (at !== seen.at(-1)) seen.push(at);
+      return seen.length >= 3;
+    }, { what: 'two new readings' });
+    assert.equal(await drawnTo(), held, 'a view in the past does not move');
+  });
+
   test('arrow keys pan the focused chart and the summary follows °F', async () => {
     const before = await settledRange(page);
     await page.locator('.chart canvas').focus();

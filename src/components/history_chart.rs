@@ -96,8 +96,11 @@ pub(crate) fn HistoryChart(
                 .collect();
             draw(&canvas, &paint, &drawn);
         });
-        // The bench (and anyone curious) reads how long the last frame took.
+        // The bench (and anyone curious) reads how long the last frame took,
+        // and tests read which window it showed.
         let _ = canvas.set_attribute("data-draw-ms", &ms_text(now_ms() - started));
+        let _ = canvas.set_attribute("data-from", &view.from.to_string());
+        let _ = canvas.set_attribute("data-to", &view.to.to_string());
     });
 
     let settle = move || settled.set(view.get_untracked());
