@@ -195,9 +195,12 @@ describe('installable PWA', () => {
     const limit = Number(readFileSync(join(dist, 'sw.js'), 'utf8').match(API_ENTRIES_LINE)?.[1]);
     assert.ok(limit > 0, 'sw.js states its API_ENTRIES');
     const paths = Array.from({ length: limit + 10 }, (_, i) => `/api/health?e2e=${i}`);
+    // A CSV export just before the last answer, so it would be among the
+    // newest: it can be tens of MB and must never be kept.
+    const csv = '/api/export.csv?device=outdoor-thermometer&metric=temperature&from=2020-01-01T00:00:00Z';
     await page.evaluate(async (paths) => {
       for (const path of paths) await (await fetch(path)).text();
-    }, paths);
+    }, [...paths.slice(0, -1), csv, paths.at(-1)]);
     const kept = await eventually(
       () =>
         page.evaluate(async () =>
@@ -211,6 +214,7 @@ describe('installable PWA', () => {
     );
     assert.equal(kept.length, limit);
     assert.ok(!kept.includes(paths[0]), 'the oldest answer is gone');
+    assert.ok(!kept.some((key) => key.startsWith('/api/export.csv')), 'no CSV export is kept');
   });
 
   test('without the hub it opens from the cache with last-known values, then resumes live', async () => {

@@ -45,6 +45,9 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  // A CSV export can be a year of readings (tens of MB): it streams from the
+  // hub and is never worth keeping.
+  if (url.pathname === '/api/export.csv') return;
   if (url.pathname.startsWith('/api/')) {
     event.respondWith(networkFirst(event));
   } else if (request.mode === 'navigate') {
