@@ -144,6 +144,46 @@ describe('automations page against a live hub', () => {
     assert.deepEqual((await rules()).map((s) => s.rule.name).sort(), ['Lights off at 23:00', 'Lights on at dusk']);
   });
 
+  test('a rule edited as text shows each problem at its path, then saves', async () => {
+    const dusk = row('Lights on at dusk');
+    await dusk.getByRole('button', { name: 'Edit as text' }).click();
+    const text = dusk.getByRole('textbox', { name: /Rule document/ });
+    await text.waitFor();
+    assert.ok(await text.evaluate((el) => el === document.activeElement), 'the text takes the focus');
+    const document = JSON.parse(await text.inputValue());
+    assert.deepEqual(document.triggers[0], { type: 'sun', event: 'dusk', twilight: 'civil', offset: { minutes: 15 } });
+
+    document.actions[0].device = 'attic-light';
+    document.triggers[0].offset = { minutes: 20 };
+    await text.fill(JSON.stringify(document, null, 2));
+    await dusk.getByRole('button', { name: 'Save' }).click();
+    const problem = dusk.locator('.rule-problems li');
+    await problem.first().waitFor();
+    assert.deepEqual(await problem.allTextContents(), ['actions[0].device: there is no device attic-light']);
+    await page.getByRole('alert').filter({ hasText: 'Could not save the rule' }).waitFor();
+
+    document.actions[0].device = 'porch-light';
+    await text.fill(JSON.stringify(document, null, 2));
+    await dusk.getByRole('button', { name: 'Save' }).click();
+    await text.waitFor({ state: 'detached' });
+    assert.match(await dusk.locator('.rule-summary').textContent(), /^At dusk \+20 min, if/);
+    const stored = (await rules()).find((s) => s.rule.name === 'Lights on at dusk').rule;
+    assert.deepEqual(stored.triggers[0].offset, { minutes: 20 });
+  });
+
+  test('a new rule written as text is added', async () => {
+    await page.getByRole('button', { name: 'New rule as text' }).click();
+    const text = page.getByRole('textbox', { name: /Rule document/ });
+    assert.equal(JSON.parse(await text.inputValue()).name, 'New rule');
+    await page.locator('main > form').getByRole('button', { name: 'Save' }).click();
+    await row('New rule').waitFor();
+    assert.equal(
+      (await row('New rule').locator('.rule-summary').textContent()).trim(),
+      'At 07:00: notify “Good morning”',
+    );
+    await text.waitFor({ state: 'detached' });
+  });
+
   test('no page errors', () => {
     assert.deepEqual(pageErrors, []);
   });

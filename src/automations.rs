@@ -139,7 +139,7 @@ impl RulesModel {
         });
     }
 
-    fn succeed(&self, done: String) {
+    pub(crate) fn succeed(&self, done: String) {
         self.error.try_set(None);
         self.notice.try_set(Some(done));
     }
@@ -207,10 +207,69 @@ pub(crate) fn when(at: DateTime<Utc>) -> String {
     time_text::full(utc_ms + local_offset_ms(utc_ms))
 }
 
-/// One request; the answer's text, or a sentence saying what failed: the
-/// hub's own message when it sent one.
+/// A request the hub refused or that did not reach it: a sentence for the
+/// page and, for a rule the hub found invalid, each problem at its path.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Refusal {
+    pub(crate) message: String,
+    /// `actions[0].device: no device `attic``, in document order.
+    pub(crate) problems: Vec<String>,
+}
+
+/// Stores `text` (a rule document) as rule `id`, or as a new rule.
+pub(crate) async fn save(id: Option<&str>, text: &str) -> Result<(), Refusal> {
+    let (method, url, failed) = match id {
+        Some(id) => (
+            "PUT",
+            format!("{RULES}/{}", encode(id)),
+            "Could not save the rule",
+        ),
+        None => ("POST", RULES.to_owned(), "Could not create the rule"),
+    };
+    request(method, &url, Some(text), failed).await.map(drop)
+}
+
+/// `rule` as text to edit: the documented JSON, indented by the browser's
+/// `JSON.stringify`, since serde_json's pretty printer would be a second copy
+/// of the rule's serialiser in the wasm (about 10 kB brotli).
+pub(crate) fn document_text(rule: &Rule) -> String {
+    // A rule is plain data: it always serialises.
+    let compact = serde_json::to_string(rule).unwrap_or_default();
+    JSON::parse(&compact)
+        .and_then(|value| {
+            JSON::stringify_with_replacer_and_space(&value, &JsValue::NULL, &2.into())
+        })
+        .ok()
+        .and_then(|text| text.as_string())
+        .unwrap_or(compact)
+}
+
+/// Where a new rule written as text starts: the smallest useful rule.
+pub(crate) const BLANK: &str = r#"{
+  "name": "New rule",
+  "triggers": [{"type": "time", "at": "07:00"}],
+  "actions": [{"type": "notify", "message": "Good morning"}]
+}"#;
+
 async fn call(method: &str, url: &str, body: Option<&str>, failed: &str) -> Result<String, String> {
-    let window = web_sys::window().ok_or("No browser window.")?;
+    request(method, url, body, failed)
+        .await
+        .map_err(|refusal| refusal.message)
+}
+
+/// One request; the answer's text, or what failed: the hub's own message
+/// and problems when it sent them.
+async fn request(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    failed: &str,
+) -> Result<String, Refusal> {
+    let unreachable = || Refusal {
+        message: format!("{failed}: the hub cannot be reached."),
+        problems: Vec::new(),
+    };
+    let window = web_sys::window().ok_or_else(unreachable)?;
     let init = RequestInit::new();
     init.set_method(method);
     if let Some(body) = body {
@@ -223,7 +282,7 @@ async fn call(method: &str, url: &str, body: Option<&str>, failed: &str) -> Resu
     let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
         .and_then(JsValue::dyn_into)
-        .map_err(|_| format!("{failed}: the hub cannot be reached."))?;
+        .map_err(|_| unreachable())?;
     let text = match response.text() {
         Ok(promise) => JsFuture::from(promise).await.ok(),
         Err(_) => None,
@@ -231,15 +290,37 @@ async fn call(method: &str, url: &str, body: Option<&str>, failed: &str) -> Resu
     .and_then(|text| text.as_string())
     .unwrap_or_default();
     if response.ok() {
-        Ok(text)
-    } else {
-        let message = JSON::parse(&text)
-            .ok()
-            .and_then(|body| Reflect::get(&body, &"message".into()).ok())
-            .and_then(|message| message.as_string())
-            .unwrap_or_else(|| format!("the hub answered {}", response.status()));
-        Err(format!("{failed}: {message}"))
+        return Ok(text);
     }
+    let body = JSON::parse(&text).unwrap_or(JsValue::UNDEFINED);
+    let message = string(&body, "message")
+        .unwrap_or_else(|| format!("the hub answered {}", response.status()));
+    let problems = Reflect::get(&body, &"diagnostics".into())
+        .ok()
+        .filter(js_sys::Array::is_array)
+        .map(|list| {
+            js_sys::Array::from(&list)
+                .iter()
+                .map(|problem| {
+                    let path = string(&problem, "path").unwrap_or_default();
+                    let message = string(&problem, "message").unwrap_or_default();
+                    if path.is_empty() {
+                        message
+                    } else {
+                        format!("{path}: {message}")
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Err(Refusal {
+        message: format!("{failed}: {message}"),
+        problems,
+    })
+}
+
+fn string(object: &JsValue, name: &str) -> Option<String> {
+    Reflect::get(object, &name.into()).ok()?.as_string()
 }
 
 #[cfg(test)]
@@ -271,6 +352,19 @@ mod tests {
             body["triggers"],
             serde_json::to_value(&rule.triggers).unwrap()
         );
+    }
+
+    #[wasm_bindgen_test]
+    fn the_text_view_round_trips() {
+        for template in shipped() {
+            for rule in template.rules {
+                let back: Rule = serde_json::from_str(&document_text(&rule)).unwrap();
+                assert_eq!(back, rule);
+            }
+        }
+        let blank: Rule =
+            serde_json::from_str(&format!(r#"{{"id": "x", {}"#, &BLANK[1..])).unwrap();
+        assert_eq!(blank.name, "New rule");
     }
 
     #[wasm_bindgen_test]

@@ -18,6 +18,7 @@ pub(crate) mod power_switch;
 pub(crate) mod room_section;
 pub(crate) mod rule_row;
 pub(crate) mod rule_templates;
+pub(crate) mod rule_text_editor;
 pub(crate) mod setpoint_stepper;
 pub(crate) mod sparkline;
 pub(crate) mod trend_arrow;

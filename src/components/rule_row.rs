@@ -1,7 +1,7 @@
 //! One rule in the automations list: its name with an enabled switch, the
-//! rule in plain words, when it last fired and fires next, and Run now,
-//! Duplicate and Delete (which asks first, in place, with the focus on
-//! keeping the rule).
+//! rule in plain words, when it last fired and fires next, and Run now, Edit
+//! as text, Duplicate and Delete (which asks first, in place, with the focus
+//! on keeping the rule).
 
 use hearth_core::Device;
 use hearth_core::rules::summary;
@@ -9,7 +9,8 @@ use leptos::html;
 use leptos::prelude::*;
 
 use crate::app_context::use_app_context;
-use crate::automations::{RulesModel, Verb, duplicate, when};
+use crate::automations::{RulesModel, Verb, document_text, duplicate, when};
+use crate::components::rule_text_editor::RuleTextEditor;
 
 #[component]
 pub(crate) fn RuleRow(id: String, model: RulesModel) -> impl IntoView {
@@ -74,6 +75,23 @@ pub(crate) fn RuleRow(id: String, model: RulesModel) -> impl IntoView {
         }
     };
 
+    let editing = RwSignal::new(false);
+    let editor = {
+        let id = id.clone();
+        move || {
+            status.get_untracked().map(|s| {
+                view! {
+                    <RuleTextEditor
+                        model
+                        id=Some(id.clone())
+                        text=document_text(&s.rule)
+                        open=editing
+                    />
+                }
+            })
+        }
+    };
+
     let confirming = RwSignal::new(false);
     let keep = NodeRef::<html::Button>::new();
     let delete_button = NodeRef::<html::Button>::new();
@@ -128,6 +146,13 @@ pub(crate) fn RuleRow(id: String, model: RulesModel) -> impl IntoView {
                 <button type="button" on:click=run>
                     "Run now"
                 </button>
+                <button
+                    type="button"
+                    aria-expanded=move || editing.get().to_string()
+                    on:click=move |_| editing.update(|open| *open = !*open)
+                >
+                    "Edit as text"
+                </button>
                 <button type="button" on:click=copy>
                     "Duplicate"
                 </button>
@@ -141,6 +166,7 @@ pub(crate) fn RuleRow(id: String, model: RulesModel) -> impl IntoView {
                     "Delete"
                 </button>
             </div>
+            <Show when=move || editing.get()>{editor.clone()}</Show>
             <Show when=move || confirming.get()>
                 <div
                     class="rule-confirm"

@@ -4,16 +4,18 @@
 
 use leptos::prelude::*;
 
-use crate::automations::RulesModel;
+use crate::automations::{BLANK, RulesModel};
 use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::rule_row::RuleRow;
 use crate::components::rule_templates::RuleTemplates;
+use crate::components::rule_text_editor::RuleTextEditor;
 use crate::router::{Route, use_router};
 
 #[component]
 pub(crate) fn AutomationsPage() -> impl IntoView {
     let router = use_router();
     let model = RulesModel::new();
+    let creating = RwSignal::new(false);
     // Only a change between loading, empty and listed rebuilds the list: the
     // rows themselves follow each reload in place, keeping the focus.
     let shown = Memo::new(move |_| model.rules.with(|rules| rules.as_ref().map(Vec::is_empty)));
@@ -46,6 +48,17 @@ pub(crate) fn AutomationsPage() -> impl IntoView {
             <p class="rule-notice" role="status">
                 {move || model.notice.get()}
             </p>
+            <button
+                type="button"
+                class="new-rule"
+                aria-expanded=move || creating.get().to_string()
+                on:click=move |_| creating.update(|open| *open = !*open)
+            >
+                "New rule as text"
+            </button>
+            <Show when=move || creating.get()>
+                <RuleTextEditor model id=None text=BLANK.to_owned() open=creating />
+            </Show>
             {list}
             <RuleTemplates model />
         </main>

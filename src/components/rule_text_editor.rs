@@ -1,0 +1,78 @@
+//! A rule as text: the documented JSON in a text area, saved to the hub as
+//! it is. The hub checks it, and every problem it finds is listed with its
+//! path in the document (`actions[0].device: no device `attic``).
+
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::SubmitEvent;
+
+use crate::automations::{RulesModel, save};
+
+/// `id` is the rule being edited, or `None` for a new one; `open` is cleared
+/// when the editor is done.
+#[component]
+pub(crate) fn RuleTextEditor(
+    model: RulesModel,
+    id: Option<String>,
+    text: String,
+    open: RwSignal<bool>,
+) -> impl IntoView {
+    let draft = RwSignal::new(text.clone());
+    let problems = RwSignal::new(Vec::<String>::new());
+    let saving = RwSignal::new(false);
+    let area = NodeRef::<html::Textarea>::new();
+    Effect::new(move || {
+        if let Some(area) = area.get() {
+            let _ = area.focus();
+        }
+    });
+    let field = format!("rule-text-{}", id.as_deref().unwrap_or("new"));
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let id = id.clone();
+        let text = draft.get_untracked();
+        saving.set(true);
+        spawn_local(async move {
+            match save(id.as_deref(), &text).await {
+                Ok(()) => {
+                    model.succeed("Saved.".to_owned());
+                    open.try_set(false);
+                    model.reload();
+                }
+                Err(refusal) => {
+                    problems.try_set(refusal.problems);
+                    model.error.try_set(Some(refusal.message));
+                }
+            }
+            saving.try_set(false);
+        });
+    };
+    view! {
+        <form class="rule-editor" on:submit=submit>
+            <label for=field.clone()>"Rule document (JSON, as in docs/automations.md)"</label>
+            <textarea
+                id=field
+                node_ref=area
+                rows="16"
+                spellcheck="false"
+                on:input=move |ev| draft.set(event_target_value(&ev))
+            >
+                {text}
+            </textarea>
+            <ul class="rule-problems">
+                {move || {
+                    problems.get().into_iter().map(|problem| view! { <li>{problem}</li> }).collect_view()
+                }}
+            </ul>
+            <div class="rule-buttons">
+                <button type="submit" disabled=move || saving.get()>
+                    "Save"
+                </button>
+                <button type="button" on:click=move |_| open.set(false)>
+                    "Cancel"
+                </button>
+            </div>
+        </form>
+    }
+}
