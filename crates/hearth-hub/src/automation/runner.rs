@@ -564,7 +564,7 @@ impl Automations {
     async fn handle(&self, event: Option<HubEvent>) -> DateTime<Utc> {
         let edits = self.edits.lock().await;
         let now = self.clock.now();
-        let (due, changed, fired, traces) = {
+        let (due, changed, fired) = {
             let mut state = self.state();
             let event = match event {
                 Some(event) => state.event(event, &self.hub),
@@ -572,7 +572,7 @@ impl Automations {
             };
             state.world.apply(&event, now);
             let (changed, fired) = state.evaluate(&event, now);
-            (state.take_due(now), changed, fired, state.unsaved_traces())
+            (state.take_due(now), changed, fired)
         };
         // The engine's memory is committed before anything it decided is
         // carried out, so a crash cannot fire twice. Writes are committed in
@@ -587,23 +587,18 @@ impl Automations {
                 .await,
             );
         }
-        for trace in traces {
-            self.save(trace).await;
-        }
         drop(edits);
         if !due.is_empty()
             && let Some(saved) = last
         {
             durable(saved).await;
         }
-        let carried_out = !due.is_empty();
         for due in due {
             self.carry_out(due).await;
         }
-        if carried_out {
-            self.save_traces().await;
-        }
-        // After the steps, so telling browsers never delays a command.
+        // Traces and browsers after the steps, so neither delays a command
+        // (nor makes the commit the steps wait for any larger).
+        self.save_traces().await;
         for id in fired {
             self.publish(&id);
         }
