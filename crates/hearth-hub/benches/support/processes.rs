@@ -6,11 +6,21 @@ use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Fails the bench with a message saying what is missing.
+/// Every child still running, so that a failing bench can stop them: `exit`
+/// runs no destructors (and the bench profile aborts on panic).
+static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Fails the bench with a message saying what is missing, stopping the
+/// broker and the hub first.
 pub(crate) fn need(what: &str, fix: &str) -> ! {
     eprintln!("error: {what}; {fix}");
+    let children = std::mem::take(&mut *CHILDREN.lock().unwrap_or_else(|e| e.into_inner()));
+    for pid in children {
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+    }
     std::process::exit(2)
 }
 
@@ -28,6 +38,10 @@ pub(crate) struct Process {
 
 impl Process {
     pub(crate) fn new(child: Child) -> Process {
+        CHILDREN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(child.id());
         Process { child }
     }
 
@@ -38,6 +52,11 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
+        let pid = self.child.id();
+        CHILDREN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|child| *child != pid);
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -70,6 +89,7 @@ impl Mosquitto {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| need(&format!("Mosquitto does not start ({e})"), "see above"));
+        let process = Process::new(child);
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             if started.elapsed() > Duration::from_secs(10) {
@@ -80,10 +100,7 @@ impl Mosquitto {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Mosquitto {
-            port,
-            process: Process { child },
-        }
+        Mosquitto { port, process }
     }
 }
 
@@ -111,8 +128,9 @@ impl HubProcess {
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| need(&format!("the hub does not start ({e})"), "build it"));
-        let mut line = String::new();
         let stdout = child.stdout.take().expect("stdout is piped");
+        let process = Process::new(child);
+        let mut line = String::new();
         let _ = BufReader::new(stdout).read_line(&mut line);
         let addr = line
             .trim()
@@ -124,10 +142,7 @@ impl HubProcess {
                     "see hub.log",
                 )
             });
-        HubProcess {
-            addr,
-            process: Process { child },
-        }
+        HubProcess { addr, process }
     }
 }
 
