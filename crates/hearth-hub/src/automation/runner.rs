@@ -12,7 +12,7 @@
 //! each change to a rule and each notification is published on the hub's
 //! event bus for browsers.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -73,6 +73,8 @@ struct State {
     place: Place,
     world: World,
     rules: BTreeMap<String, Slot>,
+    /// The rules with traces to save, so saving does not visit every rule.
+    unsaved: BTreeSet<String>,
     next_trace: u64,
 }
 
@@ -125,6 +127,7 @@ impl Automations {
                 place,
                 world,
                 rules: BTreeMap::new(),
+                unsaved: BTreeSet::new(),
                 next_trace: 0,
             }),
             edits: tokio::sync::Mutex::new(()),
@@ -331,7 +334,16 @@ impl Automations {
         change: impl FnOnce(&mut State, DateTime<Utc>) -> Result<Write, RuleError>,
     ) -> Result<(), RuleError> {
         let edits = self.edits.lock().await;
-        let write = change(&mut self.state(), self.clock.now())?;
+        let write = {
+            let mut state = self.state();
+            let write = change(&mut state, self.clock.now())?;
+            // A saved rule may have new traces (a run by hand, steps
+            // cancelled by disabling it).
+            if let Write::Rule { rule, .. } = &write {
+                state.unsaved.insert(rule.id.clone());
+            }
+            write
+        };
         self.changed.notify_one();
         let saved = self.save(write).await;
         drop(edits);
@@ -654,8 +666,10 @@ impl Automations {
             at: self.clock.now(),
             result,
         };
-        if let Some(slot) = self.state().rules.get_mut(&rule) {
+        let mut state = self.state();
+        if let Some(slot) = state.rules.get_mut(&rule) {
             slot.record(pending.trace, outcome);
+            state.unsaved.insert(rule);
         }
     }
 
@@ -741,8 +755,8 @@ impl State {
             place,
             world,
             rules,
+            unsaved,
             next_trace,
-            ..
         } = self;
         let mut changed = Vec::new();
         let mut fired = Vec::new();
@@ -766,6 +780,9 @@ impl State {
             for decision in decisions {
                 *next_trace += 1;
                 slot.decide(decision, *next_trace);
+            }
+            if !slot.unsaved.is_empty() {
+                unsaved.insert(slot.rule.id.clone());
             }
         }
         (changed, fired)
@@ -813,11 +830,14 @@ impl State {
 
     /// Every rule's traces recorded or updated since the last call, as writes.
     fn unsaved_traces(&mut self) -> Vec<Write> {
-        self.rules
-            .values_mut()
-            .filter(|slot| !slot.unsaved.is_empty())
-            .flat_map(Slot::take_unsaved)
-            .collect()
+        let mut writes = Vec::new();
+        for id in std::mem::take(&mut self.unsaved) {
+            // A rule removed since has no traces left to save.
+            if let Some(slot) = self.rules.get_mut(&id) {
+                writes.extend(slot.take_unsaved());
+            }
+        }
+        writes
     }
 }
 
