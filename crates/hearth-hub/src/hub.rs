@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use axum::extract::ws::Utf8Bytes;
 use chrono::{DateTime, Utc};
 use hearth_core::protocol::{DeviceSnapshot, HubInfo, RuleJson};
 use hearth_core::rules::{Notification, RuleStatus};
@@ -22,6 +23,11 @@ use crate::store::{Committed, History, Restored, Retention, StoreError, StoreHan
 /// How many events a slow subscriber may fall behind before it is told it lagged
 /// (and resynchronises from a snapshot).
 const EVENT_BUFFER: usize = 1024;
+
+/// The same for browsers' encoded frames, deeper because a browser that lags
+/// is sent the whole snapshot again, which makes it likelier to lag again: a
+/// thousand devices reporting every second fill 1,024 frames in one second.
+const FRAME_BUFFER: usize = 8192;
 
 /// How many notifications a browser's snapshot carries, newest last; older
 /// ones are in the rules' traces.
@@ -122,6 +128,7 @@ pub struct Hub {
     registry: Mutex<BTreeMap<DeviceId, Entry>>,
     adapters: Mutex<HashMap<String, mpsc::Sender<AdapterCommand>>>,
     events: broadcast::Sender<HubEvent>,
+    frames: broadcast::Sender<Utf8Bytes>,
     notifications: Mutex<Notifications>,
     /// What the store remembered, per device, until the device is registered.
     saved: Mutex<HashMap<DeviceId, Saved>>,
@@ -169,6 +176,7 @@ impl Hub {
             registry: Mutex::default(),
             adapters: Mutex::default(),
             events: broadcast::channel(EVENT_BUFFER).0,
+            frames: broadcast::channel(FRAME_BUFFER).0,
             notifications: Mutex::new(Notifications {
                 recent: VecDeque::new(),
                 // Ids keep increasing across restarts (clocks permitting),
@@ -192,13 +200,30 @@ impl Hub {
         self.events.subscribe()
     }
 
+    /// Every event from now on as the JSON text frame browsers get, encoded
+    /// once for all of them rather than once per browser: with hundreds of
+    /// dashboards open, encoding per socket was most of the hub's work.
+    pub(crate) fn subscribe_frames(&self) -> broadcast::Receiver<Utf8Bytes> {
+        self.frames.subscribe()
+    }
+
+    /// Sends `event` to the hub's own subscribers and, encoded, to browsers.
+    /// Nobody listening is fine: events are not queued for future subscribers.
+    fn publish(&self, event: HubEvent) {
+        if self.frames.receiver_count() > 0 {
+            let frame = ServerMessage::from(event.clone()).encode();
+            let _ = self.frames.send(frame.into());
+        }
+        let _ = self.events.send(event);
+    }
+
     /// Publishes a rule's new status to browsers.
     pub(crate) fn rule_changed(&self, status: RuleStatus) {
-        let _ = self.events.send(HubEvent::RuleChanged(Box::new(status)));
+        self.publish(HubEvent::RuleChanged(Box::new(status)));
     }
 
     pub(crate) fn rule_removed(&self, id: &str) {
-        let _ = self.events.send(HubEvent::RuleRemoved(id.to_owned()));
+        self.publish(HubEvent::RuleRemoved(id.to_owned()));
     }
 
     /// Gives `notification` the next id, keeps it for snapshots and publishes
@@ -216,9 +241,7 @@ impl Hub {
                 notifications.recent.pop_front();
             }
         }
-        let _ = self
-            .events
-            .send(HubEvent::Notification(Box::new(notification.clone())));
+        self.publish(HubEvent::Notification(Box::new(notification.clone())));
         notification
     }
 
@@ -329,8 +352,7 @@ impl Hub {
         if let Some(entry) = self.registry().get_mut(&reading.device) {
             entry.remember(reading.clone());
         }
-        // Nobody listening is fine: events are not queued for future subscribers.
-        let _ = self.events.send(HubEvent::Reading(reading));
+        self.publish(HubEvent::Reading(reading));
         Ok(queued?)
     }
 
@@ -355,7 +377,7 @@ impl Hub {
             at,
         })
         .await;
-        let _ = self.events.send(HubEvent::StateChanged {
+        self.publish(HubEvent::StateChanged {
             device: id.clone(),
             state,
             at,

@@ -8,18 +8,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::Response;
 use chrono::Utc;
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
 use hearth_core::protocol::CommandOutcome;
 use hearth_core::{ClientMessage, CommandError, ErrorCode, PROTOCOL_VERSION, ServerMessage};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::AppState;
-use crate::hub::{Hub, HubEvent};
+use crate::hub::Hub;
 
 /// Frames up to this size are read and answered (`frame_too_large` above
 /// `MAX_FRAME_BYTES`); only beyond it does the socket itself give up.
@@ -47,7 +47,7 @@ async fn session(socket: WebSocket, hub: Arc<Hub>, shutdown: watch::Receiver<boo
     let (sink, stream) = socket.split();
     let (replies, replies_rx) = mpsc::channel(REPLY_QUEUE);
     // Subscribe before the snapshot is taken, so no event falls between them.
-    let events = hub.subscribe();
+    let events = hub.subscribe_frames();
     let mut send_task = tokio::spawn(send_loop(
         sink,
         hub.clone(),
@@ -73,7 +73,7 @@ async fn session(socket: WebSocket, hub: Arc<Hub>, shutdown: watch::Receiver<boo
 async fn send_loop(
     mut sink: SplitSink<WebSocket, Message>,
     hub: Arc<Hub>,
-    mut events: broadcast::Receiver<HubEvent>,
+    mut events: broadcast::Receiver<Utf8Bytes>,
     mut replies: mpsc::Receiver<ServerMessage>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -87,7 +87,7 @@ async fn send_loop(
         }
     }
     loop {
-        let message = tokio::select! {
+        let frame = tokio::select! {
             () = crate::stopping(&mut shutdown) => {
                 let close = CloseFrame {
                     code: close_code::AWAY,
@@ -97,7 +97,7 @@ async fn send_loop(
                 return;
             }
             reply = replies.recv() => match reply {
-                Some(reply) => reply,
+                Some(reply) => reply.encode().into(),
                 // The browser has gone or said goodbye; answer its Close.
                 None => {
                     let _ = sink.close().await;
@@ -105,20 +105,38 @@ async fn send_loop(
                 }
             },
             event = events.recv() => match event {
-                Ok(event) => event.into(),
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "a browser fell behind; resending the whole picture");
-                    // Skip the backlog too: the snapshot is newer than all of it.
-                    events = events.resubscribe();
-                    snapshot(&hub)
-                }
+                Ok(frame) => frame,
+                Err(RecvError::Lagged(missed)) => lagged(&hub, &mut events, missed),
                 Err(RecvError::Closed) => return,
             },
         };
-        if send(&mut sink, message).await.is_err() {
+        if sink.feed(Message::Text(frame)).await.is_err() {
+            return;
+        }
+        // Whatever else is already waiting goes out in the same write: one
+        // system call per burst rather than one per frame.
+        loop {
+            let frame = match events.try_recv() {
+                Ok(frame) => frame,
+                Err(TryRecvError::Lagged(missed)) => lagged(&hub, &mut events, missed),
+                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+            };
+            if sink.feed(Message::Text(frame)).await.is_err() {
+                return;
+            }
+        }
+        if sink.flush().await.is_err() {
             return;
         }
     }
+}
+
+/// A browser that fell behind skips the backlog and gets the whole picture
+/// again, which is newer than all of it.
+fn lagged(hub: &Hub, events: &mut broadcast::Receiver<Utf8Bytes>, missed: u64) -> Utf8Bytes {
+    tracing::warn!(missed, "a browser fell behind; resending the whole picture");
+    *events = events.resubscribe();
+    snapshot(hub).encode().into()
 }
 
 async fn receive_loop(
