@@ -166,7 +166,8 @@ describe('automations page against a live hub', () => {
     await text.fill(JSON.stringify(document, null, 2));
     await dusk.getByRole('button', { name: 'Save' }).click();
     await text.waitFor({ state: 'detached' });
-    assert.match(await dusk.locator('.rule-summary').textContent(), /^At dusk \+20 min, if/);
+    // The list is read again after the save; the editor closes before that.
+    await dusk.locator('.rule-summary').filter({ hasText: /^At dusk \+20 min, if/ }).waitFor();
     const stored = (await rules()).find((s) => s.rule.name === 'Lights on at dusk').rule;
     assert.deepEqual(stored.triggers[0].offset, { minutes: 20 });
   });
