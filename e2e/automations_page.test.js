@@ -1,7 +1,8 @@
 // The automations page as a user meets it: reach it from the header, add
 // "Lights on at dusk" from its template, see when it fires next (the hub's
 // dusk + 15 min once the offset is set), switch it off and on from the
-// keyboard, run it by hand, and copy and delete a rule with a confirmation.
+// keyboard, run it by hand, and copy and delete a rule with a confirmation;
+// and see a rule someone else changes or deletes follow without a reload.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Hub, eventually, launchBrowser } from './support.js';
@@ -183,6 +184,35 @@ describe('automations page against a live hub', () => {
       'At 07:00: notify “Good morning”',
     );
     await text.waitFor({ state: 'detached' });
+  });
+
+  test('a rule changed or deleted elsewhere follows on the page without a reload', async () => {
+    // Lost if the page reloads.
+    await page.evaluate(() => { window.stillTheSamePage = true; });
+    const status = (await rules()).find((s) => s.rule.name === 'Lights off at 23:00');
+    const { id, ...document } = status.rule;
+    assert.equal(await row('Lights off at 23:00').getByRole('switch').isChecked(), true);
+    document.name = 'Lights off at 23:30';
+    document.enabled = false;
+    document.triggers[0].at = '23:30';
+    await api(`api/rules/${id}`, {
+      method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(document),
+    });
+    const renamed = row('Lights off at 23:30');
+    await renamed.waitFor();
+    await row('Lights off at 23:00').waitFor({ state: 'detached' });
+    assert.equal(await renamed.getByRole('switch').isChecked(), false);
+    assert.equal((await renamed.locator('.rule-next').textContent()).trim(), 'off while disabled');
+    assert.match(await renamed.locator('.rule-summary').textContent(), /^At 23:30: /);
+
+    await api(`api/rules/${id}/enable`, { method: 'POST' });
+    await eventually(() => renamed.getByRole('switch').isChecked(), (on) => on, {
+      what: 'the rule enabled elsewhere to show as enabled',
+    });
+
+    await api(`api/rules/${id}`, { method: 'DELETE' });
+    await renamed.waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(() => window.stillTheSamePage), true, 'the page was not reloaded');
   });
 
   test('no page errors', () => {

@@ -54,14 +54,18 @@ impl Verb {
 }
 
 /// The page's picture of the hub's rules, reloaded after each change the page
-/// makes; what it says about the last change (done or failed) is kept for a
-/// live region to announce.
+/// makes and each the hub pushes; what it says about the last change (done or
+/// failed) is kept for a live region to announce.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RulesModel {
     /// `None` until the first answer.
     pub(crate) rules: RwSignal<Option<Vec<RuleStatus>>>,
     pub(crate) error: RwSignal<Option<String>>,
     pub(crate) notice: RwSignal<Option<String>>,
+    /// The latest reload asked for: reloads overlap (a push arrives while the
+    /// page's own reload is in flight) and may answer out of order, so only
+    /// the newest one's list is shown.
+    latest: StoredValue<u64>,
 }
 
 impl RulesModel {
@@ -70,6 +74,7 @@ impl RulesModel {
             rules: RwSignal::new(None),
             error: RwSignal::new(None),
             notice: RwSignal::new(None),
+            latest: StoredValue::new(0),
         };
         model.reload();
         model
@@ -98,8 +103,14 @@ impl RulesModel {
 
     pub(crate) fn reload(&self) {
         let model = *self;
+        self.latest.update_value(|latest| *latest += 1);
+        let this = self.latest.get_value();
         spawn_local(async move {
-            match list().await {
+            let answer = list().await;
+            if model.latest.try_get_value() != Some(this) {
+                return;
+            }
+            match answer {
                 Ok(rules) => {
                     model.rules.try_set(Some(rules));
                 }

@@ -1,5 +1,6 @@
 //! The devices the hub has told us about, kept up to date by applying its
-//! messages, and the notifications its rules have sent. Keyed by device id;
+//! messages, the notifications its rules have sent, and a count of the rule
+//! changes it has pushed. Keyed by device id;
 //! each device is a bundle of signals (see [`DeviceEntry`]), so the map itself
 //! changes only when devices come, go or are redefined.
 
@@ -49,6 +50,11 @@ pub(crate) struct DeviceStore {
     /// before the hub has said what it has.
     synced: RwSignal<bool>,
     notifications: Notifications,
+    /// Bumped whenever the hub says a rule changed or went, and on each
+    /// snapshot (pushes missed while disconnected are not replayed), so a
+    /// page listing rules knows to read `/api/rules` again without the store
+    /// decoding rule documents.
+    rules_revision: RwSignal<u64>,
 }
 
 impl DeviceStore {
@@ -57,6 +63,7 @@ impl DeviceStore {
             devices: RwSignal::new(BTreeMap::new()),
             synced: RwSignal::new(false),
             notifications: Notifications::new(),
+            rules_revision: RwSignal::new(0),
         }
     }
 
@@ -76,6 +83,12 @@ impl DeviceStore {
 
     pub(crate) fn notifications(&self) -> Notifications {
         self.notifications
+    }
+
+    /// How many times the hub's rules may have changed since the page
+    /// loaded; reactive.
+    pub(crate) fn rules_revision(&self) -> u64 {
+        self.rules_revision.get()
     }
 
     /// The devices grouped into rooms in display order; reactive to devices
@@ -103,6 +116,7 @@ impl DeviceStore {
             } => {
                 self.replace_all(devices);
                 self.notifications.replace_all(notifications);
+                self.rules_changed();
                 Applied::Done
             }
             ServerMessage::Notification { notification } => {
@@ -136,10 +150,17 @@ impl DeviceStore {
             ServerMessage::Hello { .. }
             | ServerMessage::Error { .. }
             | ServerMessage::Pong { .. } => Applied::Done,
-            // Rules are not part of the devices' picture; a page listing
-            // them reads `/api/rules`.
-            ServerMessage::RuleChanged { .. } | ServerMessage::RuleRemoved { .. } => Applied::Done,
+            // Rules are not part of the devices' picture: a page listing
+            // them reads `/api/rules` again when told.
+            ServerMessage::RuleChanged { .. } | ServerMessage::RuleRemoved { .. } => {
+                self.rules_changed();
+                Applied::Done
+            }
         }
+    }
+
+    fn rules_changed(&self) {
+        self.rules_revision.update(|revision| *revision += 1);
     }
 
     /// Gives up on commands the hub has not answered in time.
@@ -548,7 +569,7 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn rule_pushes_change_no_device() {
+    fn rule_pushes_change_no_device_but_tell_the_rules_page() {
         let (store, porch) = porch_store();
         let status = hearth_core::rules::RuleStatus {
             rule: hearth_core::rules::fridge_alert(&DeviceId::new("fridge")).rules[0].clone(),
@@ -564,9 +585,20 @@ mod tests {
                 id: "fridge-alert".into(),
             },
         ];
-        for message in table {
+        let before = store.rules_revision.get_untracked();
+        for (pushed, message) in (1..).zip(table) {
             assert_eq!(store.apply(message.clone()), Applied::Done, "{message:?}");
+            assert_eq!(
+                store.rules_revision.get_untracked(),
+                before + pushed,
+                "{message:?}"
+            );
         }
+        // Device pushes leave the rules alone; a resync may have missed some.
+        store.apply(reading("porch", Metric::Temperature, 1.0, 9));
+        assert_eq!(store.rules_revision.get_untracked(), before + 2);
+        store.apply(snapshot(vec![light("porch", "Porch", false)]));
+        assert_eq!(store.rules_revision.get_untracked(), before + 3);
         assert_eq!(ids(&store), ["porch"]);
         assert_eq!(porch.state.get_untracked().on, Some(false));
         assert!(listed(&store).is_empty());

@@ -1,9 +1,11 @@
 //! Automations: every rule the hub runs, each with its switch, its meaning in
 //! plain words and when it last fired and fires next; and the templates to
-//! start a new one from.
+//! start a new one from. The list follows changes made elsewhere (another
+//! browser, the rule runner firing a rule) as the hub pushes them.
 
 use leptos::prelude::*;
 
+use crate::app_context::use_app_context;
 use crate::automations::{BLANK, RulesModel};
 use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::rule_row::RuleRow;
@@ -15,6 +17,16 @@ use crate::router::{Route, use_router};
 pub(crate) fn AutomationsPage() -> impl IntoView {
     let router = use_router();
     let model = RulesModel::new();
+    let store = use_app_context().store;
+    // The first run only notes where the count stands: `RulesModel::new`
+    // has just asked for the list.
+    Effect::new(move |seen: Option<u64>| {
+        let revision = store.rules_revision();
+        if seen.is_some() {
+            model.reload();
+        }
+        revision
+    });
     let creating = RwSignal::new(false);
     // Only a change between loading, empty and listed rebuilds the list: the
     // rows themselves follow each reload in place, keeping the focus.
