@@ -1,8 +1,9 @@
 // The automations page as a user meets it: reach it from the header, add
 // "Lights on at dusk" from its template, see when it fires next (the hub's
 // dusk + 15 min once the offset is set), switch it off and on from the
-// keyboard, run it by hand, and copy and delete a rule with a confirmation;
-// and see a rule someone else changes or deletes follow without a reload.
+// keyboard, run it by hand, copy and delete a rule with a confirmation, list
+// its next week's firings, and see a rule someone else changes or deletes
+// follow without a reload.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Hub, eventually, launchBrowser } from './support.js';
@@ -171,6 +172,21 @@ describe('automations page against a live hub', () => {
     await dusk.locator('.rule-summary').filter({ hasText: /^At dusk \+20 min, if/ }).waitFor();
     const stored = (await rules()).find((s) => s.rule.name === 'Lights on at dusk').rule;
     assert.deepEqual(stored.triggers[0].offset, { minutes: 20 });
+  });
+
+  test('Next 7 days lists the hub’s predicted firings', async () => {
+    const dusk = row('Lights on at dusk');
+    const { id } = (await rules()).find((s) => s.rule.name === 'Lights on at dusk').rule;
+    const open = dusk.getByRole('button', { name: 'Next 7 days' });
+    await open.click();
+    assert.equal(await open.getAttribute('aria-expanded'), 'true');
+    const items = dusk.getByRole('group', { name: 'Next 7 days' }).locator('li');
+    await items.first().waitFor();
+    const preview = await api(`api/rules/${id}/preview?days=7`);
+    assert.ok(preview.length >= 6, `a dusk a day: ${preview.length}`);
+    assert.deepEqual(await items.allTextContents(), preview.map((p) => pageTime(Date.parse(p.at))));
+    await open.click();
+    await items.first().waitFor({ state: 'detached' });
   });
 
   test('a new rule written as text is added', async () => {

@@ -5,7 +5,7 @@
 //! what the hub stored.
 
 use chrono::{DateTime, Utc};
-use hearth_core::rules::{Rule, RuleStatus, Template};
+use hearth_core::rules::{Rule, RuleStatus, Template, Upcoming};
 use js_sys::{JSON, Object, Reflect};
 use leptos::logging::warn;
 use leptos::prelude::*;
@@ -20,6 +20,8 @@ use crate::router::encode;
 
 pub(crate) const RULES: &str = "/api/rules";
 pub(crate) const TEMPLATES: &str = "/api/rules/templates";
+/// How far ahead a rule's firings are listed, as the hub's `next_firing` is.
+pub(crate) const PREVIEW_DAYS: u32 = 7;
 
 /// What the page asks of one rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +173,19 @@ pub(crate) async fn list() -> Result<Vec<RuleStatus>, String> {
 pub(crate) async fn templates() -> Result<Vec<Template>, String> {
     let text = call("GET", TEMPLATES, None, "Could not load the templates").await?;
     serde_json::from_str(&text).map_err(|e| format!("The hub's templates were unreadable ({e})."))
+}
+
+/// Where the hub predicts rule `id`'s firings over the next [`PREVIEW_DAYS`].
+pub(crate) fn preview_url(id: &str) -> String {
+    format!("{RULES}/{}/preview?days={PREVIEW_DAYS}", encode(id))
+}
+
+/// Rule `id`'s clock-driven firings over the next [`PREVIEW_DAYS`], earliest
+/// first, as the hub predicts them: the browser does not know the hub's site
+/// and time zone, which dusk and "07:00" depend on.
+pub(crate) async fn preview(id: &str) -> Result<Vec<Upcoming>, String> {
+    let text = call("GET", &preview_url(id), None, "Could not preview the rule").await?;
+    serde_json::from_str(&text).map_err(|e| format!("The hub's preview was unreadable ({e})."))
 }
 
 pub(crate) async fn act(verb: Verb, id: &str) -> Result<(), String> {
@@ -351,6 +366,7 @@ mod tests {
         for (verb, id, (method, url)) in table {
             assert_eq!(verb.request(id), (method, url.to_owned()), "{verb:?}");
         }
+        assert_eq!(preview_url("a b"), "/api/rules/a%20b/preview?days=7");
     }
 
     #[wasm_bindgen_test]

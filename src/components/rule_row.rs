@@ -1,15 +1,17 @@
 //! One rule in the automations list: its name with an enabled switch, the
-//! rule in plain words, when it last fired and fires next, and Run now, Edit
-//! as text, Duplicate and Delete (which asks first, in place, with the focus
-//! on keeping the rule).
+//! rule in plain words, when it last fired and fires next, its firings over
+//! the next 7 days on request, and Run now, Edit as text, Duplicate and
+//! Delete (which asks first, in place, with the focus on keeping the rule).
 
 use hearth_core::Device;
 use hearth_core::rules::summary;
 use leptos::html;
+use leptos::logging::warn;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use crate::app_context::use_app_context;
-use crate::automations::{RulesModel, Verb, document_text, duplicate, when};
+use crate::automations::{RulesModel, Verb, document_text, duplicate, preview, when};
 use crate::components::rule_text_editor::RuleTextEditor;
 
 #[component]
@@ -92,6 +94,44 @@ pub(crate) fn RuleRow(id: String, model: RulesModel) -> impl IntoView {
         }
     };
 
+    let previewing = RwSignal::new(false);
+    let upcoming = RwSignal::new(None);
+    // Asked again whenever the rule changes while the list is open: an edit
+    // here or elsewhere moves its firings.
+    Effect::new({
+        let id = id.clone();
+        move || {
+            if !previewing.get() {
+                return;
+            }
+            status.track();
+            let id = id.clone();
+            spawn_local(async move {
+                let answer = preview(&id).await;
+                if let Err(message) = &answer {
+                    warn!("automations: {message}");
+                }
+                upcoming.try_set(Some(answer));
+            });
+        }
+    });
+    let firings = move || {
+        if !enabled() {
+            return view! { <p>"Off while disabled."</p> }.into_any();
+        }
+        upcoming.with(|answer| match answer {
+            None => view! { <p>"Asking the hub…"</p> }.into_any(),
+            Some(Err(message)) => view! { <p>{message.clone()}</p> }.into_any(),
+            Some(Ok(list)) if list.is_empty() => {
+                view! { <p>"Nothing on a clock in the next 7 days."</p> }.into_any()
+            }
+            Some(Ok(list)) => view! {
+                <ol>{list.iter().map(|next| view! { <li>{when(next.at)}</li> }).collect_view()}</ol>
+            }
+            .into_any(),
+        })
+    };
+
     let confirming = RwSignal::new(false);
     let keep = NodeRef::<html::Button>::new();
     let delete_button = NodeRef::<html::Button>::new();
@@ -148,6 +188,13 @@ pub(crate) fn RuleRow(id: String, model: RulesModel) -> impl IntoView {
                 </button>
                 <button
                     type="button"
+                    aria-expanded=move || previewing.get().to_string()
+                    on:click=move |_| previewing.update(|open| *open = !*open)
+                >
+                    "Next 7 days"
+                </button>
+                <button
+                    type="button"
                     aria-expanded=move || editing.get().to_string()
                     on:click=move |_| editing.update(|open| *open = !*open)
                 >
@@ -166,6 +213,11 @@ pub(crate) fn RuleRow(id: String, model: RulesModel) -> impl IntoView {
                     "Delete"
                 </button>
             </div>
+            <Show when=move || previewing.get()>
+                <div class="rule-preview" role="group" aria-label="Next 7 days">
+                    {firings}
+                </div>
+            </Show>
             <Show when=move || editing.get()>{editor.clone()}</Show>
             <Show when=move || confirming.get()>
                 <div
