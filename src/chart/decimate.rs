@@ -1,6 +1,7 @@
-//! Pixel-column decimation: however many points a series has, at most four
-//! vertices per pixel column reach the canvas (the column's first, lowest,
-//! highest and last value), which draws the same picture as every point would.
+//! Pixel-column decimation: however many points a series has, at most two
+//! vertices per pixel column reach the canvas (the column's lowest and highest
+//! value, in the order they came), which draws the same picture as every point
+//! would: the column is covered from its low to its high either way.
 //! One pass over the visible points, with a tight inner loop per column (2.5
 //! times faster than folding each point into an open column), so a million
 //! points cost a few milliseconds and the canvas sees a few thousand vertices.
@@ -30,7 +31,7 @@ pub(crate) fn polyline(
     gap_ms: i64,
 ) -> Polyline {
     let mut out = Polyline {
-        vertices: Vec::with_capacity(columns * 4 + 8),
+        vertices: Vec::with_capacity(columns * 2 + 8),
         low: f64::INFINITY,
         high: f64::NEG_INFINITY,
     };
@@ -62,14 +63,21 @@ pub(crate) fn polyline(
         if inside {
             until = until.min(view.to + 1);
         }
-        let (mut low, mut high, mut last, mut t) = (first.v, first.v, first.v, first.t);
+        let (mut low, mut high, mut t) = (first.v, first.v, first.t);
+        let mut rising = false;
         while let Some(next) = points.get(i) {
             if next.t >= until || next.v.is_nan() || next.t - t > gap_ms {
                 break;
             }
-            low = low.min(next.v);
-            high = high.max(next.v);
-            last = next.v;
+            // Whichever extreme was reached last is drawn last, so the line
+            // leaves the column from where the data left it.
+            if next.v < low {
+                low = next.v;
+                rising = false;
+            } else if next.v > high {
+                high = next.v;
+                rising = true;
+            }
             t = next.t;
             i += 1;
         }
@@ -79,13 +87,14 @@ pub(crate) fn polyline(
             out.high = out.high.max(high);
         }
         let x = left + index + 0.5;
-        out.vertices.push((x, first.v));
-        if low != high {
+        if low == high {
+            out.vertices.push((x, low));
+        } else if rising {
             out.vertices.push((x, low));
             out.vertices.push((x, high));
-        }
-        if last != first.v || low != high {
-            out.vertices.push((x, last));
+        } else {
+            out.vertices.push((x, high));
+            out.vertices.push((x, low));
         }
     }
     out
@@ -101,7 +110,7 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn many_points_become_at_most_four_vertices_per_column() {
+    fn many_points_become_at_most_two_vertices_per_column() {
         let points: Vec<_> = (0..100_000).map(|i| p(i, (i % 7) as f64)).collect();
         let line = polyline(
             &points,
@@ -114,13 +123,25 @@ mod tests {
             i64::MAX,
         );
         assert!(
-            line.vertices.len() <= 4 * 101,
+            line.vertices.len() <= 2 * 101,
             "{} vertices",
             line.vertices.len()
         );
         assert_eq!((line.low, line.high), (0.0, 6.0));
         let xs: Vec<f64> = line.vertices.iter().map(|(x, _)| *x).collect();
         assert!(xs.windows(2).all(|w| w[0] <= w[1]), "left to right");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_dense_column_draws_its_low_and_high_in_the_order_they_came() {
+        let view = View { from: 0, to: 100 };
+        let falling = [p(0, 5.0), p(1, 9.0), p(2, 1.0), p(3, 4.0)];
+        let line = polyline(&falling, view, 0.0, 10, i64::MAX);
+        assert_eq!(line.vertices, [(0.5, 9.0), (0.5, 1.0)]);
+        let rising = [p(0, 5.0), p(1, 1.0), p(2, 9.0), p(3, 4.0)];
+        let line = polyline(&rising, view, 0.0, 10, i64::MAX);
+        assert_eq!(line.vertices, [(0.5, 1.0), (0.5, 9.0)]);
+        assert_eq!((line.low, line.high), (1.0, 9.0));
     }
 
     #[wasm_bindgen_test]
