@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::command::{Command, CommandError, ErrorCode};
 use crate::device::{Capability, Device, DeviceId, DeviceKind, DeviceState};
-use crate::protocol::{CommandOutcome, HubInfo, MAX_FRAME_BYTES};
+use crate::protocol::{CommandOutcome, HubInfo, decode, encode};
 use crate::reading::Metric;
 
 /// Bumped on any change an older device could misread.
@@ -174,32 +174,11 @@ impl HubMessage {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(frame: &str) -> Result<T, CommandError> {
-    if frame.len() > MAX_FRAME_BYTES {
-        return Err(CommandError::new(
-            ErrorCode::FrameTooLarge,
-            format!(
-                "frame of {} bytes exceeds the {MAX_FRAME_BYTES}-byte limit",
-                frame.len()
-            ),
-        ));
-    }
-    serde_json::from_str(frame)
-        .map_err(|e| CommandError::new(ErrorCode::BadFrame, format!("malformed message: {e}")))
-}
-
-fn encode<T: Serialize>(message: &T) -> String {
-    // Every map key is a string and no Serialize impl here can fail.
-    match serde_json::to_string(message) {
-        Ok(text) => text,
-        Err(_) => unreachable!("device protocol types always serialise"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::device::HvacMode;
+    use crate::protocol::MAX_FRAME_BYTES;
     use chrono::TimeZone;
     use serde_json::{Value, json};
 

@@ -342,7 +342,9 @@ impl ServerMessage {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(frame: &str) -> Result<T, CommandError> {
+/// Reads one JSON frame of either protocol (browsers' and devices'), refusing
+/// it whole beyond `MAX_FRAME_BYTES`.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(frame: &str) -> Result<T, CommandError> {
     if frame.len() > MAX_FRAME_BYTES {
         return Err(CommandError::new(
             ErrorCode::FrameTooLarge,
@@ -356,7 +358,7 @@ fn decode<T: serde::de::DeserializeOwned>(frame: &str) -> Result<T, CommandError
         .map_err(|e| CommandError::new(ErrorCode::BadFrame, format!("malformed message: {e}")))
 }
 
-fn encode<T: Serialize>(message: &T) -> String {
+pub(crate) fn encode<T: Serialize>(message: &T) -> String {
     // Serialising these types cannot fail: every map key is a string and no
     // custom Serialize impl can error. Not `expect`: its `Debug` formatting of
     // the error would cost the browser's wasm about a kilobyte.
