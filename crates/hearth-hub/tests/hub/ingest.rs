@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{TestHub, data_dir, dechunk, find, guard};
+use crate::support::{TestHub, data_dir, dechunk, find, guard, parse_head};
 
 /// The hub's limit on an ingest body.
 const MAX_BODY: usize = 1024 * 1024;
@@ -53,16 +53,7 @@ pub(crate) async fn request(
     let (head, body) = response
         .split_once("\r\n\r\n")
         .expect("a complete response");
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|line| line.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("a status line");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-        .collect();
+    let (status, headers) = parse_head(head);
     let chunked = headers
         .iter()
         .any(|(name, value)| name == "transfer-encoding" && value == "chunked");

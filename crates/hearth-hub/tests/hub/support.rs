@@ -220,18 +220,7 @@ impl TestHub {
             .windows(4)
             .position(|w| w == b"\r\n\r\n")
             .expect("a complete head");
-        let head = String::from_utf8_lossy(&response[..end]);
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .and_then(|line| line.split(' ').nth(1))
-            .and_then(|s| s.parse().ok())
-            .expect("a status line");
-        let headers = lines
-            .filter_map(|line| line.split_once(':'))
-            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-            .collect();
-        (status, headers)
+        parse_head(&String::from_utf8_lossy(&response[..end]))
     }
 
     /// `GET /api/devices`, parsed.
@@ -243,6 +232,21 @@ impl TestHub {
 }
 
 /// The body of a `Transfer-Encoding: chunked` response.
+/// The status and the headers (names lower-cased) of an HTTP response head.
+pub(crate) fn parse_head(head: &str) -> (u16, Vec<(String, String)>) {
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    (status, headers)
+}
+
 pub(crate) fn dechunk(mut rest: &str) -> String {
     let mut body = String::new();
     while let Some((size, after)) = rest.split_once("\r\n") {
