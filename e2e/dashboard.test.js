@@ -2,20 +2,9 @@
 // switches, and a dashboard that rides out a hub crash without a reload.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Hub, eventually, launchBrowser } from './support.js';
+import { Hub, eventually, launchBrowser, temperatures } from './support.js';
 
 const indicator = '[role="status"].connection';
-
-/** Every temperature on screen, keyed by device id. */
-function temperatures(page) {
-  return page.$$eval('article.card[data-device]', (cards) =>
-    Object.fromEntries(
-      cards
-        .map((card) => [card.dataset.device, card.querySelector('[data-metric="temperature"]')?.textContent?.trim()])
-        .filter(([, text]) => text),
-    ),
-  );
-}
 
 function changedFrom(before) {
   return (now) => Object.entries(now).some(([id, text]) => before[id] !== undefined && before[id] !== text);

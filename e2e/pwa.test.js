@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, DIST, Hub, eventually, launchBrowser } from './support.js';
+import { CHROMIUM_ARGS, DIST, Hub, eventually, launchBrowser, temperatures } from './support.js';
 
 const indicator = '[role="status"].connection';
 const down = `${indicator}[data-state="offline"], ${indicator}[data-state="reconnecting"]`;
@@ -20,17 +20,6 @@ const SW_TEMPLATE = new URL('../public/sw.js', import.meta.url).pathname;
 const PRECACHE = new URL('../tools/pwa/precache.mjs', import.meta.url).pathname;
 const SECOND_BUILD_MARK = '<meta name="hearth-e2e" content="second build">';
 const porchSwitch = 'article.card[data-device="porch-light"] button[role="switch"]';
-
-/** Every temperature on screen, keyed by device id. */
-function temperatures(page) {
-  return page.$$eval('article.card[data-device]', (cards) =>
-    Object.fromEntries(
-      cards
-        .map((card) => [card.dataset.device, card.querySelector('[data-metric="temperature"]')?.textContent?.trim()])
-        .filter(([, text]) => text),
-    ),
-  );
-}
 
 /** The snapshot text pwa.js keeps in the Cache API, or null. */
 function keptSnapshot(page) {

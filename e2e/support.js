@@ -129,3 +129,14 @@ export async function eventually(read, accept, { timeoutMs = 15_000, intervalMs 
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Every temperature on screen, keyed by device id. */
+export function temperatures(page) {
+  return page.$$eval('article.card[data-device]', (cards) =>
+    Object.fromEntries(
+      cards
+        .map((card) => [card.dataset.device, card.querySelector('[data-metric="temperature"]')?.textContent?.trim()])
+        .filter(([, text]) => text),
+    ),
+  );
+}
