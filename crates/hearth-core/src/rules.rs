@@ -17,6 +17,8 @@
 //! - [`replay`] answers when a rule would have fired against stored
 //!   readings.
 //! - [`templates`] are the automations Hearth ships.
+//! - [`Offsets`] is a zone as a table of offsets, for the browser to preview
+//!   rules in the hub's zone without a tz database.
 //! - [`Trace`], [`RuleStatus`] and their kin are what the hub's REST API
 //!   reports about running rules.
 //!
@@ -41,6 +43,7 @@ mod trace;
 mod trigger;
 mod validate;
 mod world;
+mod zone;
 
 #[cfg(test)]
 mod tests;
@@ -61,6 +64,7 @@ pub use trace::{Notification, Outcome, Replayed, RuleSaved, RuleStatus, StepResu
 pub use trigger::{Crossing, StateMatch, Trigger};
 pub use validate::{DeviceCatalog, Diagnostic, Severity, validate};
 pub use world::{Event, World};
+pub use zone::{OffsetChange, Offsets, SiteZone, ZoneOffset};
 
 /// One automation, as stored by the hub and edited in the dashboard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
