@@ -18,12 +18,16 @@ mod api;
 mod automation;
 mod dashboard;
 mod devices;
+mod headers;
 mod hub;
+mod limits;
+mod listener;
 mod mqtt;
 mod openapi;
 mod server;
 mod simulator;
 mod store;
+mod tls;
 mod ws;
 
 use std::path::{Path, PathBuf};
@@ -39,12 +43,14 @@ pub use automation::{
     RuleStatus, StepResult, Trace,
 };
 pub use hub::{Hub, HubEvent, IngestError};
+pub use listener::MAX_CONNECTIONS_PER_IP;
 pub use mqtt::{MqttConfig, MqttTls};
 pub use server::{Config, Error, Server};
 pub use simulator::{MAX_SPEED, SimulatorConfig};
 pub use store::sqlite::tokens::Tokens;
 pub use store::tokens::{NewToken, Scope, TokenInfo};
 pub use store::{Committed, Retention, StoreError};
+pub use tls::{Tls, TlsError};
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]

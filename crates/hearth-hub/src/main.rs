@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use hearth_hub::{
     Config, MAX_SPEED, MqttConfig, MqttTls, Place, Retention, Server, SimulatorConfig,
 };
-use hearth_hub::{Scope, Tokens};
+use hearth_hub::{Scope, Tls, Tokens};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -89,6 +89,24 @@ struct Args {
     /// PEM private key of --mqtt-client-cert.
     #[arg(long, value_name = "FILE", requires = "mqtt_client_cert")]
     mqtt_client_key: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate signed by a local authority the hub
+    /// keeps in <data dir>/tls (install `hearth-ca.pem` on phones; docs/security.md).
+    #[arg(long)]
+    tls_self_signed: bool,
+    /// The most connections one client address may hold open at once.
+    #[arg(long, value_name = "N", default_value_t = hearth_hub::MAX_CONNECTIONS_PER_IP)]
+    max_connections_per_ip: usize,
 }
 
 fn parse_days(text: &str) -> Result<u32, String> {
@@ -170,6 +188,22 @@ async fn main() -> anyhow::Result<()> {
         server = server.with_mqtt(mqtt);
     }
     server.automations().set_place(place);
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(Tls::Files { cert, key }),
+        _ if args.tls_self_signed => Some(Tls::SelfSigned),
+        _ => None,
+    };
+    if let Some(tls) = &tls {
+        let listen_ip = args
+            .listen
+            .parse::<std::net::SocketAddr>()
+            .ok()
+            .map(|addr| addr.ip());
+        server = server
+            .with_tls(tls, listen_ip)
+            .context("cannot start the hub")?;
+    }
+    server = server.limit_connections_per_ip(args.max_connections_per_ip);
     let listener = TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -179,7 +213,18 @@ async fn main() -> anyhow::Result<()> {
     {
         // Scripts and tests read this line to learn the port.
         let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "Hearth hub listening on http://{address}/")?;
+        let scheme = if server.serves_tls() { "https" } else { "http" };
+        writeln!(stdout, "Hearth hub listening on {scheme}://{address}/")?;
+        if let Some(fingerprint) = server.tls_fingerprint() {
+            writeln!(stdout, "TLS certificate SHA-256 fingerprint: {fingerprint}")?;
+        }
+        if let Some(authority) = server.tls_authority() {
+            writeln!(
+                stdout,
+                "Phones trust the hub once they install {} (docs/security.md)",
+                authority.display()
+            )?;
+        }
         stdout.flush()?;
     }
     server.serve(listener, shutdown_signal()).await?;

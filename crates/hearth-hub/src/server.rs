@@ -2,21 +2,27 @@
 //! serve HTTP, and on shutdown close every WebSocket and flush the store.
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::middleware;
 use axum::serve::ListenerExt;
 use chrono::Utc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::automation::{Automations, Clock, Place};
+use crate::headers::{self, OverTls};
 use crate::hub::Hub;
+use crate::limits;
+use crate::listener::{HubListener, MAX_CONNECTIONS_PER_IP};
 use crate::mqtt::{MqttAdapter, MqttConfig};
 use crate::simulator::{Simulator, SimulatorConfig};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Retention, Store, StoreError, StoreHandle};
+use crate::tls::{Loaded, Tls, TlsError};
 
 /// How long a device's adapter has to answer a command before the browser is
 /// told the device is unavailable.
@@ -53,6 +59,8 @@ pub enum Error {
     Simulator(String),
     #[error("the HTTP server failed: {0}")]
     Serve(std::io::Error),
+    #[error("cannot serve HTTPS: {0}")]
+    Tls(#[from] TlsError),
 }
 
 /// A hub with its store open and its adapters attached, ready to serve.
@@ -63,6 +71,9 @@ pub struct Server {
     simulator: Option<Simulator>,
     mqtt: Option<MqttAdapter>,
     dist: PathBuf,
+    data_dir: PathBuf,
+    tls: Option<Loaded>,
+    connections_per_ip: usize,
 }
 
 impl Server {
@@ -117,6 +128,9 @@ impl Server {
             simulator,
             mqtt: None,
             dist: config.dist,
+            data_dir: config.data_dir,
+            tls: None,
+            connections_per_ip: MAX_CONNECTIONS_PER_IP,
         })
     }
 
@@ -125,6 +139,37 @@ impl Server {
     /// connects, and keeps reconnecting, once the hub serves.
     pub fn with_mqtt(mut self, config: MqttConfig) -> Server {
         self.mqtt = Some(MqttAdapter::new(&self.hub, config));
+        self
+    }
+
+    /// Serves HTTPS instead of HTTP, with the certificate `tls` names (made
+    /// now in the self-signed mode, covering `listen` if it is a specific
+    /// address). A file that cannot be used stops start-up, named.
+    pub fn with_tls(mut self, tls: &Tls, listen: Option<IpAddr>) -> Result<Server, Error> {
+        self.tls = Some(tls.load(&self.data_dir, listen)?);
+        Ok(self)
+    }
+
+    /// Whether [`Server::serve`] will speak HTTPS (so cookies get `Secure`).
+    pub fn serves_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// The SHA-256 fingerprint of the certificate a user should check and
+    /// trust (the local authority's in the self-signed mode), when serving HTTPS.
+    pub fn tls_fingerprint(&self) -> Option<&str> {
+        self.tls.as_ref().map(|tls| tls.fingerprint.as_str())
+    }
+
+    /// The local authority's certificate, to install on phones (self-signed mode).
+    pub fn tls_authority(&self) -> Option<&Path> {
+        self.tls.as_ref().and_then(|tls| tls.authority.as_deref())
+    }
+
+    /// Caps the connections one client address may hold open at once
+    /// (default [`MAX_CONNECTIONS_PER_IP`]); those beyond get a 429 and are closed.
+    pub fn limit_connections_per_ip(mut self, limit: usize) -> Server {
+        self.connections_per_ip = limit.max(1);
         self
     }
 
@@ -145,6 +190,16 @@ impl Server {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), Error> {
+        let acceptor = self
+            .tls
+            .as_ref()
+            .map(|tls| tokio_rustls::TlsAcceptor::from(tls.config.clone()));
+        let over_tls = OverTls(acceptor.is_some());
+        // A tap that does nothing: axum gives handlers `ConnectInfo` for any
+        // tapped listener whose address is a `SocketAddr`.
+        let listener = HubListener::new(listener, acceptor, self.connections_per_ip)
+            .map_err(Error::Serve)?
+            .tap_io(|_| {});
         let (stop, stopped) = watch::channel(false);
         if let Some(simulator) = self.simulator {
             tokio::spawn(simulator.run(self.hub.clone(), stopped.clone()));
@@ -154,21 +209,21 @@ impl Server {
         }
         tokio::spawn(prune_periodically(self.hub.clone(), stopped.clone()));
         tokio::spawn(self.automations.clone().run(stopped.clone()));
-        let router = crate::app(self.hub.clone(), self.dist, stopped.clone())
-            .merge(crate::automation::routes(self.automations.clone()));
+        let router =
+            crate::app(self.hub.clone(), self.dist, stopped.clone()).merge(limits::cap_bodies(
+                crate::automation::routes(self.automations.clone()),
+                limits::MAX_RULE_BYTES,
+            ));
+        let router = limits::cap_bodies(router, limits::MAX_BODY_BYTES)
+            .layer(middleware::from_fn_with_state(over_tls, headers::add));
         let mut signal = stopped;
         let served = {
-            // Without TCP_NODELAY, a `state_changed` written right after a
-            // `command_result` (or any two small frames) waits for the
-            // browser's delayed ACK: about 40 ms on every command.
-            let listener = listener.tap_io(|tcp| {
-                if let Err(err) = tcp.set_nodelay(true) {
-                    tracing::warn!("could not set TCP_NODELAY on a connection: {err}");
-                }
-            });
-            let server = axum::serve(listener, router)
-                .with_graceful_shutdown(async move { crate::stopping(&mut signal).await })
-                .into_future();
+            let server = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { crate::stopping(&mut signal).await })
+            .into_future();
             tokio::pin!(server);
             tokio::select! {
                 served = &mut server => served,

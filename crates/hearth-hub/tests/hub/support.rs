@@ -315,6 +315,17 @@ impl Client {
         }
     }
 
+    /// Reads until the connection ends, however it ends: a Close frame, an
+    /// error, or the stream running out.
+    pub(crate) async fn expect_end(&mut self) {
+        loop {
+            match guard("the hub to end the connection", self.ws.next()).await {
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
     /// Reads until the hub closes the connection; returns its Close frame.
     pub(crate) async fn close_frame(&mut self) -> Option<CloseFrame> {
         loop {
@@ -325,6 +336,20 @@ impl Client {
             }
         }
     }
+}
+
+/// The WebSocket handshake over a connection a test opened itself (TLS, say).
+pub(crate) async fn ws_over<S>(stream: S, url: &str) -> WebSocketStream<S>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let (ws, _) = guard(
+        "the WebSocket handshake",
+        tokio_tungstenite::client_async(url, stream),
+    )
+    .await
+    .expect("the WebSocket opens");
+    ws
 }
 
 /// A fresh temporary directory that outlives the hubs started on it.
