@@ -1,6 +1,7 @@
 //! The automation endpoints: the rules (`/api/rules`: list, create, read,
 //! replace, delete, enable, disable, run now, preview, replay, traces), the
-//! site's sun events on a day (`GET /api/sun`) and the templates Hearth ships
+//! site's sun events on a day (`GET /api/sun`), where the site is and its
+//! zone's offsets (`GET /api/site`), and the templates Hearth ships
 //! (`GET /api/rules/templates`). They are merged into the hub's router.
 //! `docs/automations.md` documents each route with its bodies and statuses.
 
@@ -16,7 +17,8 @@ use axum::{Json, Router};
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use hearth_core::SunDay;
 use hearth_core::rules::{
-    self, Diagnostic, Replayed, Rule, RuleSaved, RuleStatus, Severity, Template, Trace, Upcoming,
+    self, Diagnostic, Offsets, Replayed, Rule, RuleSaved, RuleStatus, Severity, SiteZone, Template,
+    Trace, Upcoming,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -42,6 +44,7 @@ const PREVIEW_DAYS: std::ops::RangeInclusive<i64> = 1..=31;
 pub(crate) fn routes(automations: Arc<Automations>) -> Router {
     Router::new()
         .route("/api/sun", get(sun))
+        .route("/api/site", get(site))
         .route("/api/rules/templates", get(templates))
         .route("/api/rules", get(list).post(create))
         .route("/api/rules/{id}", get(read).put(replace).delete(remove))
@@ -91,6 +94,30 @@ async fn sun(
             })?,
     };
     Ok(Json(SunDay::new(&place.site, &place.zone, date)))
+}
+
+/// How far back and ahead of now `GET /api/site` lists the zone's offsets:
+/// past the longest preview, with days either side for the local dates the
+/// engine looks at around an instant.
+const SITE_OFFSETS_BEFORE: TimeDelta = TimeDelta::days(3);
+const SITE_OFFSETS_AFTER: TimeDelta = TimeDelta::days(35);
+
+/// `GET /api/site`: where the house is and its zone's offsets around now,
+/// so the dashboard can preview rules in the hub's zone without bundling a
+/// tz database.
+async fn site(State(automations): State<Arc<Automations>>) -> Json<SiteZone> {
+    let place = automations.place();
+    let now = automations.clock().now();
+    Json(SiteZone {
+        latitude: place.site.latitude(),
+        longitude: place.site.longitude(),
+        timezone: place.zone.name().to_owned(),
+        offsets: Offsets::of(
+            &place.zone,
+            now - SITE_OFFSETS_BEFORE,
+            now + SITE_OFFSETS_AFTER,
+        ),
+    })
 }
 
 /// `GET /api/rules/templates`: the shipped templates, filled in with the
