@@ -2,10 +2,11 @@
 //! "REST API"): the URLs (pure, tested), the calls, and the documents it
 //! sends, such as a copy of a rule with its id left for the hub to choose.
 //! Rule documents are read with core's own types, so the page shows exactly
-//! what the hub stored.
+//! what the hub stored. `form` is the form editor's model and `preview` the
+//! firings the browser computes itself.
 
 use chrono::{DateTime, Utc};
-use hearth_core::rules::{Rule, RuleStatus, Template, Upcoming};
+use hearth_core::rules::{Replayed, Rule, RuleStatus, SiteZone, Template, Trace};
 use js_sys::{JSON, Object, Reflect};
 use leptos::logging::warn;
 use leptos::prelude::*;
@@ -18,8 +19,12 @@ use crate::chart::clock::local_offset_ms;
 use crate::chart::time_text;
 use crate::router::encode;
 
+pub(crate) mod form;
+pub(crate) mod preview;
+
 pub(crate) const RULES: &str = "/api/rules";
 pub(crate) const TEMPLATES: &str = "/api/rules/templates";
+pub(crate) const SITE: &str = "/api/site";
 /// How far ahead a rule's firings are listed, as the hub's `next_firing` is.
 pub(crate) const PREVIEW_DAYS: u32 = 7;
 
@@ -64,6 +69,8 @@ pub(crate) struct RulesModel {
     pub(crate) rules: RwSignal<Option<Vec<RuleStatus>>>,
     pub(crate) error: RwSignal<Option<String>>,
     pub(crate) notice: RwSignal<Option<String>>,
+    /// Where the hub is and its zone, for previews; `None` until it answers.
+    pub(crate) site: RwSignal<Option<SiteZone>>,
     /// The latest reload asked for: reloads overlap (a push arrives while the
     /// page's own reload is in flight) and may answer out of order, so only
     /// the newest one's list is shown.
@@ -76,9 +83,18 @@ impl RulesModel {
             rules: RwSignal::new(None),
             error: RwSignal::new(None),
             notice: RwSignal::new(None),
+            site: RwSignal::new(None),
             latest: StoredValue::new(0),
         };
         model.reload();
+        spawn_local(async move {
+            match site().await {
+                Ok(site) => {
+                    model.site.try_set(Some(site));
+                }
+                Err(message) => model.fail(message),
+            }
+        });
         model
     }
 
@@ -175,17 +191,55 @@ pub(crate) async fn templates() -> Result<Vec<Template>, String> {
     serde_json::from_str(&text).map_err(|e| format!("The hub's templates were unreadable ({e})."))
 }
 
-/// Where the hub predicts rule `id`'s firings over the next [`PREVIEW_DAYS`].
-pub(crate) fn preview_url(id: &str) -> String {
-    format!("{RULES}/{}/preview?days={PREVIEW_DAYS}", encode(id))
+/// Where the house is and its zone's offsets around now.
+pub(crate) async fn site() -> Result<SiteZone, String> {
+    let text = call(
+        "GET",
+        SITE,
+        None,
+        "Could not ask the hub where the house is",
+    )
+    .await?;
+    serde_json::from_str(&text).map_err(|e| format!("The hub's site was unreadable ({e})."))
 }
 
-/// Rule `id`'s clock-driven firings over the next [`PREVIEW_DAYS`], earliest
-/// first, as the hub predicts them: the browser does not know the hub's site
-/// and time zone, which dusk and "07:00" depend on.
-pub(crate) async fn preview(id: &str) -> Result<Vec<Upcoming>, String> {
-    let text = call("GET", &preview_url(id), None, "Could not preview the rule").await?;
-    serde_json::from_str(&text).map_err(|e| format!("The hub's preview was unreadable ({e})."))
+/// Where rule `id`'s stored traces are read.
+pub(crate) fn traces_url(id: &str) -> String {
+    format!("{RULES}/{}/traces", encode(id))
+}
+
+/// Rule `id`'s stored traces, oldest first.
+pub(crate) async fn traces(id: &str) -> Result<Vec<Trace>, String> {
+    let text = call("GET", &traces_url(id), None, "Could not load the traces").await?;
+    serde_json::from_str(&text).map_err(|e| format!("The hub's traces were unreadable ({e})."))
+}
+
+/// Where rule `id` is replayed over the `days` before `now`.
+pub(crate) fn replay_url(id: &str, now: DateTime<Utc>, days: u32) -> String {
+    let from = now - chrono::TimeDelta::days(i64::from(days));
+    let stamp = |at: DateTime<Utc>| encode(&at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    format!(
+        "{RULES}/{}/replay?from={}&to={}",
+        encode(id),
+        stamp(from),
+        stamp(now)
+    )
+}
+
+/// When rule `id` would have fired over the last `days`, earliest first.
+pub(crate) async fn replay(
+    id: &str,
+    now: DateTime<Utc>,
+    days: u32,
+) -> Result<Vec<Replayed>, String> {
+    let text = call(
+        "GET",
+        &replay_url(id, now, days),
+        None,
+        "Could not replay the rule",
+    )
+    .await?;
+    serde_json::from_str(&text).map_err(|e| format!("The hub's replay was unreadable ({e})."))
 }
 
 pub(crate) async fn act(verb: Verb, id: &str) -> Result<(), String> {
@@ -268,6 +322,23 @@ pub(crate) fn document_text(rule: &Rule) -> String {
         .ok()
         .and_then(|text| text.as_string())
         .unwrap_or(compact)
+}
+
+/// A rule document as typed, for the form: JSON with the documented
+/// fields; the `id` may be left out, as the hub allows.
+pub(crate) fn parse_document(text: &str) -> Result<Rule, String> {
+    let value = JSON::parse(text).map_err(|_| "The text is not JSON.".to_owned())?;
+    if !value.is_object() {
+        return Err("The text is not a rule: it must be a JSON object.".to_owned());
+    }
+    if Reflect::get(&value, &"id".into()).is_ok_and(|id| id.is_undefined()) {
+        let _ = Reflect::set(&value, &"id".into(), &"".into());
+    }
+    let json = JSON::stringify(&value)
+        .ok()
+        .and_then(|text| text.as_string())
+        .unwrap_or_default();
+    serde_json::from_str(&json).map_err(|e| format!("The text is not a rule: {e}."))
 }
 
 /// Where a new rule written as text starts: the smallest useful rule.
@@ -366,7 +437,12 @@ mod tests {
         for (verb, id, (method, url)) in table {
             assert_eq!(verb.request(id), (method, url.to_owned()), "{verb:?}");
         }
-        assert_eq!(preview_url("a b"), "/api/rules/a%20b/preview?days=7");
+        assert_eq!(traces_url("a b"), "/api/rules/a%20b/traces");
+        let now = "2026-11-26T12:00:00Z".parse().unwrap();
+        assert_eq!(
+            replay_url("porch", now, 3),
+            "/api/rules/porch/replay?from=2026-11-23T12%3A00%3A00Z&to=2026-11-26T12%3A00%3A00Z"
+        );
     }
 
     #[wasm_bindgen_test]
@@ -385,13 +461,13 @@ mod tests {
     fn the_text_view_round_trips() {
         for template in shipped() {
             for rule in template.rules {
-                let back: Rule = serde_json::from_str(&document_text(&rule)).unwrap();
-                assert_eq!(back, rule);
+                assert_eq!(parse_document(&document_text(&rule)), Ok(rule));
             }
         }
-        let blank: Rule =
-            serde_json::from_str(&format!(r#"{{"id": "x", {}"#, &BLANK[1..])).unwrap();
-        assert_eq!(blank.name, "New rule");
+        let blank = parse_document(BLANK).unwrap();
+        assert_eq!((blank.id.as_str(), blank.name.as_str()), ("", "New rule"));
+        assert!(parse_document("[1]").is_err());
+        assert!(parse_document("{").is_err());
     }
 
     #[wasm_bindgen_test]

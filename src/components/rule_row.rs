@@ -1,18 +1,22 @@
 //! One rule in the automations list: its name with an enabled switch, the
-//! rule in plain words, when it last fired and fires next, its firings over
-//! the next 7 days on request, and Run now, Edit as text, Duplicate and
-//! Delete (which asks first, in place, with the focus on keeping the rule).
+//! rule in plain words, when it last fired and fires next, and on request
+//! its firings over the next 7 days (computed in the browser), its traces
+//! and a replay over past days; Run now, Edit (the form), Edit as text,
+//! Duplicate and Delete (which asks first, in place, with the focus on
+//! keeping the rule).
 
 use hearth_core::Device;
 use hearth_core::rules::summary;
 use leptos::html;
-use leptos::logging::warn;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::app_context::use_app_context;
-use crate::automations::{RulesModel, Verb, document_text, duplicate, preview, when};
+use crate::automations::{RulesModel, Verb, document_text, duplicate, when};
+use crate::components::rule_form::RuleForm;
+use crate::components::rule_replay::RuleReplay;
 use crate::components::rule_text_editor::RuleTextEditor;
+use crate::components::rule_timeline::RuleTimeline;
+use crate::components::rule_traces::RuleTraces;
 
 #[component]
 pub(crate) fn RuleRow(id: String, model: RulesModel) -> impl IntoView {
@@ -94,42 +98,44 @@ pub(crate) fn RuleRow(id: String, model: RulesModel) -> impl IntoView {
         }
     };
 
-    let previewing = RwSignal::new(false);
-    let upcoming = RwSignal::new(None);
-    // Asked again whenever the rule changes while the list is open: an edit
-    // here or elsewhere moves its firings.
-    Effect::new({
+    let form_open = RwSignal::new(false);
+    let form = {
         let id = id.clone();
         move || {
-            if !previewing.get() {
-                return;
-            }
-            status.track();
-            let id = id.clone();
-            spawn_local(async move {
-                let answer = preview(&id).await;
-                if let Err(message) = &answer {
-                    warn!("automations: {message}");
-                }
-                upcoming.try_set(Some(answer));
-            });
+            status.get_untracked().map(|s| {
+                view! { <RuleForm model id=Some(id.clone()) rule=s.rule open=form_open /> }
+            })
         }
-    });
+    };
+
+    let previewing = RwSignal::new(false);
     let firings = move || {
         if !enabled() {
-            return view! { <p>"Off while disabled."</p> }.into_any();
+            return view! {
+                <div class="rule-preview" role="group" aria-label="Next 7 days">
+                    <p>"Off while disabled."</p>
+                </div>
+            }
+            .into_any();
         }
-        upcoming.with(|answer| match answer {
-            None => view! { <p>"Asking the hub…"</p> }.into_any(),
-            Some(Err(message)) => view! { <p>{message.clone()}</p> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => {
-                view! { <p>"Nothing on a clock in the next 7 days."</p> }.into_any()
-            }
-            Some(Ok(list)) => view! {
-                <ol>{list.iter().map(|next| view! { <li>{when(next.at)}</li> }).collect_view()}</ol>
-            }
-            .into_any(),
-        })
+        view! {
+            <RuleTimeline
+                rule=Signal::derive(move || status.with(|s| s.as_ref().map(|s| s.rule.clone())))
+                site=model.site
+                label="Next 7 days"
+            />
+        }
+        .into_any()
+    };
+    let tracing = RwSignal::new(false);
+    let traces = {
+        let id = id.clone();
+        move || view! { <RuleTraces id=id.clone() changed=Signal::derive(move || status.track()) /> }
+    };
+    let replaying = RwSignal::new(false);
+    let replay = {
+        let id = id.clone();
+        move || view! { <RuleReplay id=id.clone() /> }
     };
 
     let confirming = RwSignal::new(false);
@@ -195,6 +201,27 @@ pub(crate) fn RuleRow(id: String, model: RulesModel) -> impl IntoView {
                 </button>
                 <button
                     type="button"
+                    aria-expanded=move || tracing.get().to_string()
+                    on:click=move |_| tracing.update(|open| *open = !*open)
+                >
+                    "Traces"
+                </button>
+                <button
+                    type="button"
+                    aria-expanded=move || replaying.get().to_string()
+                    on:click=move |_| replaying.update(|open| *open = !*open)
+                >
+                    "Replay"
+                </button>
+                <button
+                    type="button"
+                    aria-expanded=move || form_open.get().to_string()
+                    on:click=move |_| form_open.update(|open| *open = !*open)
+                >
+                    "Edit"
+                </button>
+                <button
+                    type="button"
                     aria-expanded=move || editing.get().to_string()
                     on:click=move |_| editing.update(|open| *open = !*open)
                 >
@@ -213,11 +240,10 @@ pub(crate) fn RuleRow(id: String, model: RulesModel) -> impl IntoView {
                     "Delete"
                 </button>
             </div>
-            <Show when=move || previewing.get()>
-                <div class="rule-preview" role="group" aria-label="Next 7 days">
-                    {firings}
-                </div>
-            </Show>
+            <Show when=move || previewing.get()>{firings}</Show>
+            <Show when=move || tracing.get()>{traces.clone()}</Show>
+            <Show when=move || replaying.get()>{replay.clone()}</Show>
+            <Show when=move || form_open.get()>{form.clone()}</Show>
             <Show when=move || editing.get()>{editor.clone()}</Show>
             <Show when=move || confirming.get()>
                 <div

@@ -1,13 +1,15 @@
 //! Automations: every rule the hub runs, each with its switch, its meaning in
-//! plain words and when it last fired and fires next; and the templates to
-//! start a new one from. The list follows changes made elsewhere (another
-//! browser, the rule runner firing a rule) as the hub pushes them.
+//! plain words and when it last fired and fires next; the templates to start
+//! a new one from, or a form or text to write one. The list follows changes
+//! made elsewhere (another browser, the rule runner firing a rule) as the
+//! hub pushes them.
 
 use leptos::prelude::*;
 
 use crate::app_context::use_app_context;
-use crate::automations::{BLANK, RulesModel};
+use crate::automations::{BLANK, RulesModel, parse_document};
 use crate::components::connection_indicator::ConnectionIndicator;
+use crate::components::rule_form::RuleForm;
 use crate::components::rule_row::RuleRow;
 use crate::components::rule_templates::RuleTemplates;
 use crate::components::rule_text_editor::RuleTextEditor;
@@ -28,6 +30,12 @@ pub(crate) fn AutomationsPage() -> impl IntoView {
         revision
     });
     let creating = RwSignal::new(false);
+    let building = RwSignal::new(false);
+    let blank = move || {
+        parse_document(BLANK)
+            .ok()
+            .map(|rule| view! { <RuleForm model id=None rule open=building /> })
+    };
     // Only a change between loading, empty and listed rebuilds the list: the
     // rows themselves follow each reload in place, keeping the focus.
     let shown = Memo::new(move |_| model.rules.with(|rules| rules.as_ref().map(Vec::is_empty)));
@@ -60,6 +68,15 @@ pub(crate) fn AutomationsPage() -> impl IntoView {
             <p class="rule-notice" role="status">
                 {move || model.notice.get()}
             </p>
+            <button
+                type="button"
+                class="new-rule"
+                aria-expanded=move || building.get().to_string()
+                on:click=move |_| building.update(|open| *open = !*open)
+            >
+                "New rule"
+            </button>
+            <Show when=move || building.get()>{blank}</Show>
             <button
                 type="button"
                 class="new-rule"

@@ -1,0 +1,79 @@
+//! "When would this rule have fired?": the hub runs the rule over the last
+//! few days of stored readings, and the moments it would have fired are
+//! listed with what its trigger saw.
+
+use hearth_core::rules::Replayed;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::SubmitEvent;
+
+use crate::app_context::use_app_context;
+use crate::automations::{replay, when};
+
+/// The longest replay the hub answers.
+const MAX_DAYS: u32 = 31;
+
+#[component]
+pub(crate) fn RuleReplay(id: String) -> impl IntoView {
+    let ctx = use_app_context();
+    let days = RwSignal::new(1_u32);
+    let found = RwSignal::new(None::<Result<Vec<Replayed>, String>>);
+    let busy = RwSignal::new(false);
+    let field = format!("rule-replay-days-{id}");
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let id = id.clone();
+        let days = days.get_untracked();
+        let now = ctx.now.get_untracked();
+        busy.set(true);
+        spawn_local(async move {
+            found.try_set(Some(replay(&id, now, days).await));
+            busy.try_set(false);
+        });
+    };
+    let body = move || {
+        found.with(|answer| match answer {
+            None => ().into_any(),
+            Some(Err(message)) => view! { <p role="alert">{message.clone()}</p> }.into_any(),
+            Some(Ok(list)) if list.is_empty() => {
+                view! { <p>"It would not have fired."</p> }.into_any()
+            }
+            Some(Ok(list)) => view! {
+                <ol class="replayed">
+                    {list
+                        .iter()
+                        .map(|moment| {
+                            view! {
+                                <li data-at=moment.at.to_rfc3339()>
+                                    {format!("{}: {}", when(moment.at), moment.reason)}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ol>
+            }
+            .into_any(),
+        })
+    };
+    view! {
+        <form class="rule-replay" role="group" aria-label="Replay" on:submit=submit>
+            <label for=field.clone()>"Replay over the last (days)"</label>
+            <input
+                id=field
+                type="number"
+                min="1"
+                max=MAX_DAYS.to_string()
+                prop:value=move || days.get().to_string()
+                on:change=move |ev| {
+                    if let Ok(n) = event_target_value(&ev).trim().parse::<u32>() {
+                        days.set(n.clamp(1, MAX_DAYS));
+                    }
+                }
+            />
+            <button type="submit" disabled=move || busy.get()>
+                "Replay"
+            </button>
+            {body}
+        </form>
+    }
+}
