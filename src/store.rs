@@ -137,6 +137,15 @@ impl DeviceStore {
                 }
                 None => Applied::NeedsResync,
             },
+            ServerMessage::DeviceAvailability {
+                device, available, ..
+            } => match self.get(&device) {
+                Some(entry) => {
+                    set_if_changed(entry.available, available);
+                    Applied::Done
+                }
+                None => Applied::NeedsResync,
+            },
             ServerMessage::CommandResult {
                 request_id,
                 device,
@@ -242,6 +251,7 @@ mod tests {
             },
             readings: vec![],
             last_seen: Some(at(0)),
+            available: true,
         }
     }
 
@@ -263,6 +273,7 @@ mod tests {
                 at(0),
             )],
             last_seen: Some(at(0)),
+            available: true,
         }
     }
 
@@ -478,6 +489,39 @@ mod tests {
             Some("Porch light is not answering")
         );
         assert_eq!(porch.state.get_untracked().on, Some(false));
+    }
+
+    #[wasm_bindgen_test]
+    fn an_unavailable_device_takes_no_commands_until_it_is_back() {
+        let (store, porch) = porch_store();
+        let availability = |available| ServerMessage::DeviceAvailability {
+            device: DeviceId::new("porch"),
+            available,
+            since: Some(at(1)),
+        };
+        assert_eq!(store.apply(availability(false)), Applied::Done);
+        assert!(!porch.available.get_untracked());
+        assert_eq!(
+            porch.begin_command(Command::TurnOn, "r1".into(), true, at(2)),
+            None
+        );
+        assert_eq!(
+            error(&porch).as_deref(),
+            Some("The device is not connected to the hub.")
+        );
+        // A snapshot says so too, and the entry follows it.
+        store.apply(availability(true));
+        let mut gone = light("porch", "Porch", false);
+        gone.available = false;
+        store.apply(snapshot(vec![gone]));
+        assert!(!porch.available.get_untracked());
+        store.apply(availability(true));
+        assert!(
+            porch
+                .begin_command(Command::TurnOn, "r3".into(), true, at(3))
+                .is_some()
+        );
+        assert_eq!(error(&porch), None);
     }
 
     #[wasm_bindgen_test]

@@ -141,6 +141,7 @@ fn snapshot(porch_on: bool) -> ServerMessage {
                     Reading::new(thermometer, Metric::Humidity, 47.6, now),
                 ],
                 last_seen: Some(now),
+                available: true,
             },
             DeviceSnapshot {
                 device: device(
@@ -156,6 +157,7 @@ fn snapshot(porch_on: bool) -> ServerMessage {
                 },
                 readings: vec![],
                 last_seen: Some(now),
+                available: true,
             },
             DeviceSnapshot {
                 device: device(
@@ -179,6 +181,7 @@ fn snapshot(porch_on: bool) -> ServerMessage {
                 },
                 readings: vec![],
                 last_seen: Some(now),
+                available: true,
             },
         ],
         notifications: vec![],
@@ -398,6 +401,56 @@ async fn live_values_and_a_switch_confirmed_by_the_hub() {
         Some("true")
     );
     assert!(page.attr(PORCH_SWITCH, "data-pending").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn an_unavailable_device_says_so_and_its_controls_are_disabled_until_it_is_back() {
+    let page = Dashboard::open().await;
+    deliver(hello());
+    deliver(snapshot(false));
+    page.until("the porch card", |d| d.find(PORCH_SWITCH).is_some())
+        .await;
+    let card = r#"article.card[data-device="porch-light"]"#;
+    let badge = r#"article.card[data-device="porch-light"] .availability"#;
+    assert!(!page.disabled(PORCH_SWITCH));
+    assert!(page.get(badge).has_attribute("hidden"));
+
+    let availability = |available| ServerMessage::DeviceAvailability {
+        device: DeviceId::new("porch-light"),
+        available,
+        since: Some(Utc::now()),
+    };
+    deliver(availability(false));
+    page.until("the card to say unavailable", |d| {
+        d.attr(card, "data-available").as_deref() == Some("false")
+    })
+    .await;
+    assert!(!page.get(badge).has_attribute("hidden"));
+    assert_eq!(page.text(badge), "Unavailable");
+    assert!(page.disabled(PORCH_SWITCH));
+    let controls = format!("{card} fieldset.controls");
+    assert_eq!(
+        page.attr(&controls, "title").as_deref(),
+        Some("The device is not connected to the hub")
+    );
+    let described = page.attr(&controls, "aria-describedby").unwrap();
+    assert_eq!(page.text(&format!("#{described}")), "Unavailable");
+    // Its neighbours are unaffected, and clicking the switch sends nothing.
+    let ac_switch = r#"article.card[data-device="living-room-ac"] button[role="switch"]"#;
+    assert!(!page.disabled(ac_switch));
+    let before = sent().len();
+    page.click(PORCH_SWITCH);
+    TimeoutFuture::new(50).await;
+    assert_eq!(sent().len(), before);
+
+    deliver(availability(true));
+    page.until("the card to be available again", |d| {
+        d.attr(card, "data-available").as_deref() == Some("true")
+    })
+    .await;
+    assert!(page.get(badge).has_attribute("hidden"));
+    assert!(!page.disabled(PORCH_SWITCH));
+    assert!(page.attr(&controls, "title").is_none());
 }
 
 #[wasm_bindgen_test]

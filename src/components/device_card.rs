@@ -14,7 +14,7 @@ use crate::components::setpoint_stepper::SetpointStepper;
 use crate::components::sparkline::Sparkline;
 use crate::router::{Route, use_router};
 use crate::setpoint::SetpointRange;
-use crate::store::device_entry::DeviceEntry;
+use crate::store::device_entry::{DEVICE_UNAVAILABLE, DeviceEntry};
 
 #[component]
 pub(crate) fn DeviceCard(entry: DeviceEntry) -> impl IntoView {
@@ -51,13 +51,24 @@ pub(crate) fn DeviceCard(entry: DeviceEntry) -> impl IntoView {
     let sparkline = device.metrics().next().map(|metric| {
         view! { <Sparkline device=device.id.to_string() metric /> }
     });
-    // Without the hub no command can go, and none is queued: the group is
-    // disabled natively (focus skips it, screen readers say so), and the
-    // offline banner (public/pwa.js) says why.
-    let offline = move || (!ctx.connection.with(|c| c.is_connected())).then_some("true");
+    // Without the hub, or without the device, no command can go, and none
+    // is queued: the group is disabled natively (focus skips it, screen
+    // readers say so). The offline banner (public/pwa.js) says why the hub
+    // is out of reach; the card's own "Unavailable" badge, which the group
+    // names as its description, says why the device is.
+    let unavailable = move || !entry.available.get();
+    let status_id = format!("device-{}-status", device.id);
+    let described_by = status_id.clone();
+    let disabled =
+        move || (unavailable() || !ctx.connection.with(|c| c.is_connected())).then_some("true");
     let controls = (switch || setpoint.is_some() || modes.is_some() || fan.is_some()).then(|| {
         view! {
-            <fieldset class="controls" disabled=offline>
+            <fieldset
+                class="controls"
+                disabled=disabled
+                aria-describedby=move || unavailable().then(|| described_by.clone())
+                title=move || unavailable().then_some(DEVICE_UNAVAILABLE)
+            >
                 {switch.then(|| view! { <PowerSwitch entry /> })}
                 {setpoint.map(|range| view! { <SetpointStepper entry range /> })}
                 {modes.map(|modes| view! { <ModeSelect entry modes /> })}
@@ -70,6 +81,7 @@ pub(crate) fn DeviceCard(entry: DeviceEntry) -> impl IntoView {
             class="card"
             data-device=device.id.to_string()
             data-kind=device.kind.wire_name()
+            data-available=move || (!unavailable()).to_string()
             aria-labelledby=labelled_by
         >
             <header class="card-head">
@@ -79,6 +91,14 @@ pub(crate) fn DeviceCard(entry: DeviceEntry) -> impl IntoView {
                     </a>
                 </h3>
                 <p class="card-kind">{device.kind.label()}</p>
+                <p
+                    class="availability"
+                    id=status_id
+                    title=DEVICE_UNAVAILABLE
+                    hidden=move || !unavailable()
+                >
+                    "Unavailable"
+                </p>
             </header>
             {readings}
             {sparkline}

@@ -9,6 +9,7 @@ use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::history_panel::HistoryPanel;
 use crate::components::unit_toggle::UnitToggle;
 use crate::router::{Route, use_router};
+use crate::store::device_entry::DEVICE_UNAVAILABLE;
 
 #[component]
 pub(crate) fn DevicePage(id: DeviceId) -> impl IntoView {
@@ -37,9 +38,13 @@ pub(crate) fn DevicePage(id: DeviceId) -> impl IntoView {
                 None => view! { <p class="empty">"This device measures nothing, so it has no history."</p> }
                     .into_any(),
             };
+            let unavailable = move || !entry.available.get();
             view! {
                 <h1 class="device-title">{name}</h1>
                 <p class="card-kind">{kind}</p>
+                <p class="availability" title=DEVICE_UNAVAILABLE hidden=move || !unavailable()>
+                    "Unavailable"
+                </p>
                 {history}
             }
             .into_any()

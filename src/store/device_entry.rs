@@ -14,6 +14,10 @@ use super::trend::{Trend, TrendHistory};
 /// What a card says when a command is tried while the hub is out of reach.
 pub(crate) const NOT_CONNECTED: &str =
     "Not connected to the hub — try again when the indicator is green.";
+/// Why an unavailable device's controls are disabled, said on the card and as
+/// their tooltip.
+pub(crate) const DEVICE_UNAVAILABLE: &str = "The device is not connected to the hub";
+
 /// What a card says when the connection drops with its command in flight.
 pub(crate) const CONNECTION_LOST: &str = "The connection to the hub dropped before it confirmed \
      — check the device once the indicator is green.";
@@ -56,6 +60,9 @@ pub(crate) struct DeviceEntry {
     /// Which way the temperature is heading, once there is enough history.
     pub(crate) trend: RwSignal<Option<Trend>>,
     pub(crate) last_seen: RwSignal<Option<DateTime<Utc>>>,
+    /// Whether the device is connected to the hub; commands to it fail
+    /// while it is not.
+    pub(crate) available: RwSignal<bool>,
     pub(crate) pending: RwSignal<Option<PendingCommand>>,
     pub(crate) error: RwSignal<Option<CardError>>,
     /// Plain storage: only the trend derived from it is shown.
@@ -70,6 +77,7 @@ impl DeviceEntry {
             readings: RwSignal::new(Vec::new()),
             trend: RwSignal::new(None),
             last_seen: RwSignal::new(None),
+            available: RwSignal::new(snapshot.available),
             pending: RwSignal::new(None),
             error: RwSignal::new(None),
             history: StoredValue::new(TrendHistory::default()),
@@ -96,6 +104,7 @@ impl DeviceEntry {
         }
         set_if_changed(self.readings, snapshot.readings);
         set_if_changed(self.last_seen, snapshot.last_seen);
+        set_if_changed(self.available, snapshot.available);
     }
 
     pub(crate) fn record(&self, reading: Reading) {
@@ -143,6 +152,13 @@ impl DeviceEntry {
             self.error.set(Some(CardError {
                 request_id: None,
                 message: NOT_CONNECTED.to_owned(),
+            }));
+            return None;
+        }
+        if !self.available.get_untracked() {
+            self.error.set(Some(CardError {
+                request_id: None,
+                message: format!("{DEVICE_UNAVAILABLE}."),
             }));
             return None;
         }

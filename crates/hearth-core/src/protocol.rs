@@ -38,6 +38,16 @@ pub struct DeviceSnapshot {
     /// When the hub last heard from the device.
     #[serde(default, with = "crate::rfc3339::option")]
     pub last_seen: Option<DateTime<Utc>>,
+    /// Whether the device is connected to the hub now (its MQTT availability
+    /// topic, its device socket); commands to one that is not fail as
+    /// `unavailable`. Snapshots from before this field existed read as
+    /// available.
+    #[serde(default = "available_by_default")]
+    pub available: bool,
+}
+
+fn available_by_default() -> bool {
+    true
 }
 
 /// A rule as `GET /api/rules/{id}` answers it ([`RuleStatus`]: the document,
@@ -134,6 +144,17 @@ pub enum ServerMessage {
     Notification {
         notification: Notification,
     },
+    /// A device became available or unavailable `since` then.
+    DeviceAvailability {
+        device: DeviceId,
+        available: bool,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::rfc3339::option"
+        )]
+        since: Option<DateTime<Utc>>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,6 +194,7 @@ enum ServerKind {
     RuleChanged,
     RuleRemoved,
     Notification,
+    DeviceAvailability,
 }
 
 crate::wire_names!(ServerKind {
@@ -186,6 +208,7 @@ crate::wire_names!(ServerKind {
     RuleChanged = "rule_changed",
     RuleRemoved = "rule_removed",
     Notification = "notification",
+    DeviceAvailability = "device_availability",
 });
 
 /// Every field any [`ServerMessage`] has, each optional: serde reads this
@@ -213,6 +236,9 @@ struct ServerFrame {
     id: Option<String>,
     rule: Option<RuleJson>,
     notification: Option<Notification>,
+    available: Option<bool>,
+    #[serde(default, with = "crate::rfc3339::option")]
+    since: Option<DateTime<Utc>>,
 }
 
 /// Why a frame serde read (a `*Frame` struct) is not a valid value of its
@@ -290,6 +316,11 @@ impl TryFrom<ServerFrame> for ServerMessage {
             },
             ServerKind::Notification => ServerMessage::Notification {
                 notification: need(frame.notification, "notification")?,
+            },
+            ServerKind::DeviceAvailability => ServerMessage::DeviceAvailability {
+                device: need(frame.device, "device")?,
+                available: need(frame.available, "available")?,
+                since: frame.since,
             },
         })
     }
@@ -443,6 +474,7 @@ mod tests {
                     },
                     readings: vec![],
                     last_seen: Some(at()),
+                    available: true,
                 }],
                 notifications: vec![notification()],
             },
@@ -458,7 +490,8 @@ mod tests {
                 },
                 "state": {"on": false, "setpoint": 24.0, "mode": "cool"},
                 "readings": [],
-                "last_seen": "2026-11-26T12:00:00Z"
+                "last_seen": "2026-11-26T12:00:00Z",
+                "available": true
             }], "notifications": [{
                 "id": 1795003200000_u64, "rule": "fridge-alert", "title": "Fridge too warm",
                 "message": "Is the door shut?", "level": "warning", "at": "2026-11-26T12:00:00Z"
@@ -556,6 +589,42 @@ mod tests {
                 "message": "Is the door shut?", "level": "warning", "at": "2026-11-26T12:00:00Z"
             }}),
         );
+    }
+
+    #[test]
+    fn device_availability_round_trips_with_and_without_since() {
+        check_server(
+            ServerMessage::DeviceAvailability {
+                device: DeviceId::new("porch-plug"),
+                available: false,
+                since: Some(at()),
+            },
+            json!({"type": "device_availability", "device": "porch-plug", "available": false,
+                   "since": "2026-11-26T12:00:00Z"}),
+        );
+        check_server(
+            ServerMessage::DeviceAvailability {
+                device: DeviceId::new("porch-plug"),
+                available: true,
+                since: None,
+            },
+            json!({"type": "device_availability", "device": "porch-plug", "available": true}),
+        );
+        let err = ServerMessage::decode(r#"{"type":"device_availability","device":"p"}"#)
+            .expect_err("no available");
+        assert!(
+            err.message.contains("missing field `available`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn a_device_snapshot_from_before_availability_reads_as_available() {
+        let old = r#"{"device":{"id":"f","name":"F","room":"R","kind":"fridge",
+            "adapter":"s","capabilities":[]},"state":{},"readings":[],"last_seen":null}"#;
+        let snapshot: DeviceSnapshot = serde_json::from_str(old).unwrap();
+        assert!(snapshot.available);
     }
 
     fn notification() -> Notification {
@@ -713,7 +782,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 14, "examples checked");
+        assert_eq!(checked, 16, "examples checked");
     }
 
     #[test]

@@ -133,15 +133,27 @@ impl Endpoint {
             self.hub
                 .register_device(device, description.state.clone().unwrap_or_default());
         }
+        self.hub.set_available(id, true);
         if let Some(state) = &description.state {
             self.hub.set_state(id, state.clone()).await?;
         }
         Ok(())
     }
 
-    /// Forgets the links of `session` once its connection has gone.
+    /// Forgets the links of `session` once its connection has gone; its
+    /// devices are unavailable until they are claimed again.
     fn release(&self, session: u64) {
-        self.links().retain(|_, link| link.session != session);
+        let mut gone = Vec::new();
+        self.links().retain(|id, link| {
+            let theirs = link.session == session;
+            if theirs {
+                gone.push(id.clone());
+            }
+            !theirs
+        });
+        for id in gone {
+            self.hub.set_available(&id, false);
+        }
     }
 }
 

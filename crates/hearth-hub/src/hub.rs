@@ -47,6 +47,12 @@ pub enum HubEvent {
     RuleChanged(Box<RuleStatus>),
     RuleRemoved(String),
     Notification(Box<Notification>),
+    /// A device became available or unavailable at `since`.
+    Availability {
+        device: DeviceId,
+        available: bool,
+        since: DateTime<Utc>,
+    },
 }
 
 impl From<HubEvent> for ServerMessage {
@@ -63,6 +69,15 @@ impl From<HubEvent> for ServerMessage {
             HubEvent::RuleRemoved(id) => ServerMessage::RuleRemoved { id },
             HubEvent::Notification(notification) => ServerMessage::Notification {
                 notification: *notification,
+            },
+            HubEvent::Availability {
+                device,
+                available,
+                since,
+            } => ServerMessage::DeviceAvailability {
+                device,
+                available,
+                since: Some(since),
             },
         }
     }
@@ -90,6 +105,7 @@ struct Entry {
     state: DeviceState,
     readings: BTreeMap<Metric, Reading>,
     last_seen: Option<DateTime<Utc>>,
+    available: bool,
 }
 
 impl Entry {
@@ -116,6 +132,7 @@ impl Entry {
             state: self.state.clone(),
             readings: self.readings.values().cloned().collect(),
             last_seen: self.last_seen,
+            available: self.available,
         }
     }
 }
@@ -276,13 +293,20 @@ impl Hub {
     }
 
     /// Adds (or replaces) a device, starting in `state` unless the store
-    /// remembered one from the last run, and returns how it starts out.
+    /// remembered one from the last run, and returns how it starts out. A new
+    /// device starts out available and a replaced one stays as it was, so
+    /// that browsers hear of the change when its adapter says otherwise.
     pub(crate) fn register_device(&self, device: Device, state: DeviceState) -> DeviceSnapshot {
+        let available = self
+            .registry()
+            .get(&device.id)
+            .is_none_or(|entry| entry.available);
         let mut entry = Entry {
             device,
             state,
             readings: BTreeMap::new(),
             last_seen: None,
+            available,
         };
         if let Some(saved) = self.saved().remove(&entry.device.id) {
             if let Some(state) = saved.state {
@@ -307,6 +331,26 @@ impl Hub {
     /// state stay, so it comes back as it was if it is registered again.
     pub(crate) fn remove_device(&self, id: &DeviceId) -> bool {
         self.registry().remove(id).is_some()
+    }
+
+    /// Records whether device `id` is connected, as its adapter knows, and
+    /// tells browsers when that changes. Unknown devices are ignored.
+    pub(crate) fn set_available(&self, id: &DeviceId, available: bool) {
+        let changed = match self.registry().get_mut(id) {
+            Some(entry) if entry.available != available => {
+                entry.available = available;
+                true
+            }
+            _ => false,
+        };
+        if changed {
+            tracing::info!(device = %id, available, "device availability changed");
+            self.publish(HubEvent::Availability {
+                device: id.clone(),
+                available,
+                since: Utc::now(),
+            });
+        }
     }
 
     /// The device registered as `id`.

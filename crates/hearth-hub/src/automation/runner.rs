@@ -545,11 +545,14 @@ impl Automations {
                 biased;
                 () = crate::stopping(&mut shutdown) => break,
                 event = events.recv() => match event {
-                    // The runner's own news for browsers.
+                    // The runner's own news for browsers, and availability,
+                    // which no rule reads (`unavailable` triggers go by
+                    // silence).
                     Ok(
                         HubEvent::RuleChanged(_)
                         | HubEvent::RuleRemoved(_)
-                        | HubEvent::Notification(_),
+                        | HubEvent::Notification(_)
+                        | HubEvent::Availability { .. },
                     ) => {}
                     Ok(event) => ticked = Some(self.handle(Some(event)).await),
                     Err(RecvError::Lagged(missed)) => {
@@ -716,7 +719,10 @@ impl State {
         let device = match &event {
             HubEvent::Reading(reading) => &reading.device,
             HubEvent::StateChanged { device, .. } => device,
-            HubEvent::RuleChanged(_) | HubEvent::RuleRemoved(_) | HubEvent::Notification(_) => {
+            HubEvent::RuleChanged(_)
+            | HubEvent::RuleRemoved(_)
+            | HubEvent::Notification(_)
+            | HubEvent::Availability { .. } => {
                 return Event::Tick;
             }
         };
@@ -731,9 +737,10 @@ impl State {
                 device,
                 to: state,
             },
-            HubEvent::RuleChanged(_) | HubEvent::RuleRemoved(_) | HubEvent::Notification(_) => {
-                Event::Tick
-            }
+            HubEvent::RuleChanged(_)
+            | HubEvent::RuleRemoved(_)
+            | HubEvent::Notification(_)
+            | HubEvent::Availability { .. } => Event::Tick,
         }
     }
 

@@ -213,6 +213,10 @@ impl State {
                 for topic in topics {
                     self.subscribe(topic);
                 }
+                // Retained availability messages follow for devices that
+                // have them; until then, all but those known offline are
+                // taken as back.
+                self.broker_reachable(true);
             }
             Incoming::Lost(why) => {
                 if self.connected {
@@ -221,6 +225,9 @@ impl State {
                     tracing::warn!(%why, "cannot reach the MQTT broker; retrying");
                 } else {
                     tracing::debug!(%why, "cannot reach the MQTT broker yet");
+                }
+                if self.connected {
+                    self.broker_reachable(false);
                 }
                 self.connected = false;
                 self.complained = true;
@@ -243,6 +250,16 @@ impl State {
                     self.state_message(&topic, &payload).await;
                 }
             }
+        }
+    }
+
+    /// Without the broker no MQTT device can be reached: each is unavailable
+    /// until the broker is back and, if it has an availability topic, that
+    /// says it is online.
+    fn broker_reachable(&self, reachable: bool) {
+        for id in self.entities.keys().chain(self.diy.keys()) {
+            self.hub
+                .set_available(id, reachable && !self.offline.contains(id));
         }
     }
 
@@ -297,6 +314,9 @@ impl State {
                 .hub
                 .register_device(entity.device(), DeviceState::default());
             tracing::info!(device = %entity.id, name = %entity.name, %topic, "MQTT device discovered");
+            if !self.connected || self.offline.contains(&entity.id) {
+                self.hub.set_available(&entity.id, false);
+            }
             self.states.insert(entity.id.clone(), snapshot.state);
             self.entities.insert(entity.id.clone(), entity);
         }
@@ -357,6 +377,7 @@ impl State {
     }
 
     async fn available(&mut self, id: &DeviceId, online: bool, state: &DeviceState) {
+        self.hub.set_available(id, online);
         if online {
             if self.offline.remove(id) {
                 tracing::info!(device = %id, "MQTT device back online");

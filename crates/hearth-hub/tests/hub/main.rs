@@ -6,6 +6,7 @@ mod support;
 
 mod api;
 mod automation;
+mod availability;
 mod devices_ws;
 mod durability;
 mod headers;

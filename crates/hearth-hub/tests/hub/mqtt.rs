@@ -4,6 +4,7 @@
 //! commands out to the device's command topic, and a broker restart survived.
 //! `tls` does the same over `mqtts://`.
 
+mod availability;
 mod tls;
 
 use std::net::TcpListener as StdListener;

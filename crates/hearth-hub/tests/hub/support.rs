@@ -120,6 +120,28 @@ impl TestHub {
         Client { ws }
     }
 
+    /// A device's connection to `/api/devices/ws`, authenticated on the
+    /// upgrade with the device token `bearer`; the hub's `welcome` is next.
+    pub(crate) async fn device_socket(
+        &self,
+        bearer: &str,
+    ) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{}/api/devices/ws", self.addr)
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("Authorization", format!("Bearer {bearer}").parse().unwrap());
+        let (ws, _) = guard(
+            "the device handshake",
+            tokio_tungstenite::connect_async(request),
+        )
+        .await
+        .expect("the device socket opens");
+        ws
+    }
+
     /// A client past its `hello`, holding the `snapshot` that follows.
     pub(crate) async fn connect_past_snapshot(&self) -> (Client, Vec<DeviceSnapshot>) {
         let mut client = self.connect().await;

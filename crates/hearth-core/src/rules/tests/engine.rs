@@ -38,6 +38,7 @@ fn world() -> World {
             },
             readings: Vec::new(),
             last_seen: None,
+            available: true,
         }
     }))
 }

@@ -1,0 +1,107 @@
+//! Whether a device is connected, as browsers and `/api/devices` see it: a
+//! device on the device socket is unavailable from the moment its connection
+//! drops until it is back, and simulated devices are always available. (MQTT
+//! availability is tested with the broker in `mqtt/availability.rs`.)
+
+use futures::{SinkExt, StreamExt};
+use hearth_core::device_protocol::{DeviceDescription, DeviceMessage, HubMessage};
+use hearth_core::{Capability, DeviceId, DeviceKind, DeviceState, ServerMessage};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::ingest::token;
+use crate::support::{Client, TestHub, data_dir, find, guard};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Connects as a device and describes the shed switch, waiting until the hub
+/// has taken it.
+async fn connect_switch(hub: &TestHub, token: &str) -> Socket {
+    let mut socket = hub.device_socket(token).await;
+    assert!(matches!(
+        next(&mut socket).await,
+        HubMessage::Welcome { .. }
+    ));
+    let describe = DeviceMessage::Describe {
+        devices: vec![DeviceDescription {
+            id: DeviceId::new("shed-switch"),
+            name: "Shed switch".into(),
+            room: "Garden".into(),
+            kind: DeviceKind::Switch,
+            capabilities: vec![Capability::OnOff],
+            state: Some(DeviceState {
+                on: Some(false),
+                ..DeviceState::default()
+            }),
+        }],
+    };
+    guard("a send", socket.send(Message::text(describe.encode())))
+        .await
+        .unwrap();
+    assert!(matches!(
+        next(&mut socket).await,
+        HubMessage::Described { .. }
+    ));
+    socket
+}
+
+async fn next(socket: &mut Socket) -> HubMessage {
+    loop {
+        match guard("a frame for the device", socket.next()).await {
+            Some(Ok(Message::Text(text))) => return HubMessage::decode(text.as_str()).unwrap(),
+            Some(Ok(_)) => continue,
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+}
+
+/// The next `device_availability` frame the browser gets, as (device,
+/// available).
+async fn availability(browser: &mut Client) -> (String, bool) {
+    browser
+        .next_that(|message| match message {
+            ServerMessage::DeviceAvailability {
+                device,
+                available,
+                since,
+            } => {
+                assert!(since.is_some(), "the hub says since when");
+                Some((device.to_string(), available))
+            }
+            _ => None,
+        })
+        .await
+}
+
+#[tokio::test]
+async fn a_device_socket_dropping_makes_its_device_unavailable_until_it_returns() {
+    let (_dir, path) = data_dir();
+    let hub = TestHub::start(&path).await;
+    let token = token(&path, "shed");
+    let socket = connect_switch(&hub, &token).await;
+    let (mut browser, devices) = hub.connect_past_snapshot().await;
+    assert!(find(&devices, "shed-switch").available);
+    // The simulated house is always there.
+    assert!(devices.iter().all(|d| d.available), "{devices:?}");
+
+    drop(socket);
+    assert_eq!(
+        availability(&mut browser).await,
+        ("shed-switch".to_owned(), false)
+    );
+    let devices = hub.devices().await;
+    assert!(!find(&devices, "shed-switch").available);
+    assert!(find(&devices, "porch-light").available);
+    // A browser arriving now learns it from its snapshot.
+    let (_late, devices) = hub.connect_past_snapshot().await;
+    assert!(!find(&devices, "shed-switch").available);
+
+    let _socket = connect_switch(&hub, &token).await;
+    assert_eq!(
+        availability(&mut browser).await,
+        ("shed-switch".to_owned(), true)
+    );
+    assert!(find(&hub.devices().await, "shed-switch").available);
+    hub.shut_down().await.unwrap();
+}
