@@ -3,10 +3,11 @@
 //! a crosshair with a tooltip, and a summary of the view for screen readers.
 
 use hearth_core::{DeviceId, Metric, TemperatureUnit};
-use leptos::ev;
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use web_sys::{HtmlCanvasElement, KeyboardEvent, PointerEvent, WheelEvent};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{KeyboardEvent, PointerEvent, ResizeObserver, ResizeObserverEntry, WheelEvent};
 
 use crate::chart::clock::{local_offset_ms, ms_text, now_ms};
 use crate::chart::draw::{Layer, Paint, draw};
@@ -62,23 +63,29 @@ pub(crate) fn HistoryChart(
     #[prop(into)] unit: Signal<TemperatureUnit>,
 ) -> impl IntoView {
     let canvas_ref = NodeRef::<Canvas>::new();
-    let resized = RwSignal::new(0u32);
-    let resize = window_event_listener(ev::resize, move |_| resized.update(|n| *n += 1));
-    on_cleanup(move || resize.remove());
+    // The canvas's size in CSS pixels, as the browser last laid it out; `None`
+    // until then. A `ResizeObserver` reports it after each layout, so drawing
+    // never forces one (reading `clientWidth` with the data in hand cost the
+    // first frame a whole layout of the chart) and the chart follows its box
+    // whatever resized it.
+    let size = RwSignal::new(None::<Frame>);
+    observe_size(canvas_ref, size);
     let hover = RwSignal::new(None::<f64>);
     let selection = RwSignal::new(None::<(f64, f64)>);
     let gesture = StoredValue::new(Gesture::Idle);
     let pointers = StoredValue::new(Vec::<(i32, f64)>::new());
 
     // The canvas is outside Leptos's reach, so an effect repaints it.
+    // It draws as soon as the canvas has a size, with or without data, so the
+    // canvas, its context and the drawing code are set up before the data
+    // arrive.
     Effect::new(move |_| {
-        resized.track();
         let (unit, view) = (unit.get(), view.get());
-        let Some(canvas) = canvas_ref.get() else {
+        let (Some(frame), Some(canvas)) = (size.get(), canvas_ref.get()) else {
             return;
         };
         let paint = Paint {
-            frame: frame_of(&canvas),
+            frame,
             density: window().device_pixel_ratio().max(1.0),
             view,
             offset_ms: local_offset_ms(view.to),
@@ -104,7 +111,7 @@ pub(crate) fn HistoryChart(
     });
 
     let settle = move || settled.set(view.get_untracked());
-    let frame = move || canvas_ref.get_untracked().map(|c| frame_of(&c));
+    let frame = move || size.get_untracked();
     let time_at =
         move |x: f64| -> Option<i64> { Some(frame()?.x(view.get_untracked()).value(x) as i64) };
 
@@ -317,13 +324,40 @@ pub(crate) fn HistoryChart(
     }
 }
 
-fn frame_of(canvas: &HtmlCanvasElement) -> Frame {
-    // Before layout the canvas has no size yet; draw at a sensible one.
-    let (width, height) = (canvas.client_width(), canvas.client_height());
-    Frame {
-        width: if width > 0 { f64::from(width) } else { 600.0 },
-        height: if height > 0 { f64::from(height) } else { 260.0 },
-    }
+/// Keeps `size` at the canvas's content box from the moment it is laid out,
+/// and stops watching when the chart goes.
+fn observe_size(canvas_ref: NodeRef<Canvas>, size: RwSignal<Option<Frame>>) {
+    let on_resize = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+        let Some(entry) = entries.pop().dyn_into::<ResizeObserverEntry>().ok() else {
+            return;
+        };
+        let rect = entry.content_rect();
+        let frame = Frame {
+            width: rect.width(),
+            height: rect.height(),
+        };
+        // A hidden chart (no box) keeps its last size and is not drawn for it.
+        if frame.width > 0.0 && frame.height > 0.0 && size.get_untracked() != Some(frame) {
+            size.set(Some(frame));
+        }
+    });
+    let observer = match ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
+        Ok(observer) => observer,
+        Err(error) => {
+            leptos::logging::error!("the chart cannot follow its size: {error:?}");
+            return;
+        }
+    };
+    canvas_ref.on_load({
+        let observer = observer.clone();
+        move |canvas| observer.observe(&canvas)
+    });
+    let watching = StoredValue::new_local(Some((observer, on_resize)));
+    on_cleanup(move || {
+        if let Some((observer, _)) = watching.try_update_value(Option::take).flatten() {
+            observer.disconnect();
+        }
+    });
 }
 
 /// Temperatures are stored in °C and drawn in the user's unit.
