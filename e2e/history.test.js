@@ -233,6 +233,20 @@ describe('history chart against a hub with backfilled history', () => {
     await context.close();
   });
 
+  test('the chart follows its box when the page around it changes, without a window resize', async () => {
+    const canvas = page.locator('.chart canvas');
+    const sizes = () => canvas.evaluate((c) => [c.width, c.clientWidth]);
+    const [before, shown] = await sizes();
+    assert.equal(before, shown, 'a pixel per CSS pixel at density 1');
+    await page.locator('.chart-area').evaluate((area) => { area.style.width = '420px'; });
+    const [narrow] = await eventually(sizes, ([w, cw]) => cw === 420 && w === 420, {
+      what: 'the canvas redrawn at its new width',
+    });
+    assert.equal(narrow, 420);
+    await page.locator('.chart-area').evaluate((area) => { area.style.width = ''; });
+    await eventually(sizes, ([w, cw]) => w === cw && cw === shown, { what: 'the canvas back at full width' });
+  });
+
   test('no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });

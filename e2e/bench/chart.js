@@ -4,12 +4,16 @@
 // page measured with performance.now(). Not part of `npm test`; run with
 // `npm --prefix e2e run bench:chart` after a release build (see docs/PERFORMANCE.md).
 // After each cold render it also pans five times with the arrow key and times
-// those warm redraws.
+// those warm redraws. MOUNTS=before-data,with-data picks when the chart is
+// mounted (src/pages/bench_chart.rs).
 import { Hub, launchBrowser } from '../support.js';
 
 const RUNS = Number(process.env.RUNS ?? 9);
 const SIZES = (process.env.POINTS ?? '166650,1000000').split(',').map(Number);
 const DENSITY = Number(process.env.DPR ?? 1);
+// before-data: the chart is on screen, empty, when the data arrive (as on the
+// device page); with-data: it is mounted with them (mounting timed too).
+const MOUNTS = (process.env.MOUNTS ?? 'before-data,with-data').split(',');
 
 function quantile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
@@ -25,12 +29,12 @@ const hub = await Hub.start(['--no-simulator']);
 const browser = await launchBrowser();
 try {
   console.log(`${RUNS} runs per size, viewport 1280×800 at devicePixelRatio ${DENSITY}, ${browser.version()}`);
-  for (const points of SIZES) {
+  for (const mount of MOUNTS) for (const points of SIZES) {
     const figures = { render: [], draw: [], load: [], panFrame: [], panDraw: [] };
     for (let run = 0; run < RUNS; run += 1) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: DENSITY });
       const page = await context.newPage();
-      await page.goto(new URL(`bench/chart?points=${points}`, hub.url).href);
+      await page.goto(new URL(`bench/chart?points=${points}&mount=${mount}`, hub.url).href);
       const result = page.locator('#bench-result[data-render-ms][data-draw-ms]');
       await result.waitFor({ timeout: 60_000 });
       figures.render.push(Number(await result.getAttribute('data-render-ms')));
@@ -55,7 +59,7 @@ try {
       }
       await context.close();
     }
-    console.log(`${points.toLocaleString('en')} points`);
+    console.log(`${points.toLocaleString('en')} points, chart mounted ${mount}`);
     console.log(`  data → first complete frame: ${describe(figures.render)}`);
     console.log(`  of which the draw call:      ${describe(figures.draw)}`);
     console.log(`  navigation → that frame:     ${describe(figures.load)}`);
