@@ -11,7 +11,8 @@ use serde_json::value::RawValue;
 
 use crate::command::{Command, CommandError, ErrorCode};
 use crate::device::{Device, DeviceId, DeviceState};
-use crate::reading::Reading;
+use crate::device_protocol::DeviceDescription;
+use crate::reading::{Metric, Reading};
 use crate::rules::{Notification, RuleStatus};
 
 /// Bumped on any change an older peer could misread.
@@ -144,6 +145,18 @@ pub enum ServerMessage {
     Notification {
         notification: Notification,
     },
+    /// The devices of a `gateway_attach` that the hub took for this browser;
+    /// a refused one gets an `error` naming it.
+    GatewayAttached {
+        attached: Vec<DeviceId>,
+    },
+    /// Carry this out on a device this browser holds and answer with a
+    /// `gateway_command_result` of the same `request_id`.
+    GatewayCommand {
+        request_id: String,
+        device: DeviceId,
+        command: Command,
+    },
     /// A device became available or unavailable `since` then.
     DeviceAvailability {
         device: DeviceId,
@@ -195,6 +208,8 @@ enum ServerKind {
     RuleRemoved,
     Notification,
     DeviceAvailability,
+    GatewayAttached,
+    GatewayCommand,
 }
 
 crate::wire_names!(ServerKind {
@@ -208,6 +223,8 @@ crate::wire_names!(ServerKind {
     RuleChanged = "rule_changed",
     RuleRemoved = "rule_removed",
     Notification = "notification",
+    GatewayAttached = "gateway_attached",
+    GatewayCommand = "gateway_command",
     DeviceAvailability = "device_availability",
 });
 
@@ -236,6 +253,8 @@ struct ServerFrame {
     id: Option<String>,
     rule: Option<RuleJson>,
     notification: Option<Notification>,
+    attached: Option<Vec<DeviceId>>,
+    command: Option<Command>,
     available: Option<bool>,
     #[serde(default, with = "crate::rfc3339::option")]
     since: Option<DateTime<Utc>>,
@@ -317,6 +336,14 @@ impl TryFrom<ServerFrame> for ServerMessage {
             ServerKind::Notification => ServerMessage::Notification {
                 notification: need(frame.notification, "notification")?,
             },
+            ServerKind::GatewayAttached => ServerMessage::GatewayAttached {
+                attached: need(frame.attached, "attached")?,
+            },
+            ServerKind::GatewayCommand => ServerMessage::GatewayCommand {
+                request_id: need(frame.request_id, "request_id")?,
+                device: need(frame.device, "device")?,
+                command: need(frame.command, "command")?,
+            },
             ServerKind::DeviceAvailability => ServerMessage::DeviceAvailability {
                 device: need(frame.device, "device")?,
                 available: need(frame.available, "available")?,
@@ -340,6 +367,35 @@ pub enum ClientMessage {
     Resync,
     Ping {
         nonce: u64,
+    },
+    /// This browser holds these devices (over Bluetooth) and relays them to
+    /// the hub until it disconnects; may be sent again to add more.
+    GatewayAttach {
+        devices: Vec<DeviceDescription>,
+    },
+    /// A measurement from a device this browser holds; `at` defaults to when
+    /// the hub receives it.
+    GatewayReading {
+        device: DeviceId,
+        metric: Metric,
+        value: f64,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::rfc3339::option"
+        )]
+        at: Option<DateTime<Utc>>,
+    },
+    /// A held device's state changed on its own (its switch was used here).
+    GatewayState {
+        device: DeviceId,
+        state: DeviceState,
+    },
+    /// The answer to one `gateway_command`, matched by `request_id`.
+    GatewayCommandResult {
+        request_id: String,
+        #[serde(flatten)]
+        outcome: CommandOutcome,
     },
 }
 
@@ -660,6 +716,79 @@ mod tests {
     }
 
     #[test]
+    fn gateway_frames_round_trip_in_documented_form() {
+        let on = DeviceState {
+            on: Some(true),
+            ..DeviceState::default()
+        };
+        check_client(
+            ClientMessage::GatewayAttach {
+                devices: vec![DeviceDescription {
+                    id: DeviceId::new("ble-fan"),
+                    name: "Desk fan".into(),
+                    room: "Bluetooth".into(),
+                    kind: DeviceKind::Switch,
+                    capabilities: vec![Capability::OnOff],
+                    state: Some(on.clone()),
+                }],
+            },
+            json!({"type": "gateway_attach", "devices": [{"id": "ble-fan", "name": "Desk fan",
+                   "room": "Bluetooth", "kind": "switch", "capabilities": [{"type": "on_off"}],
+                   "state": {"on": true}}]}),
+        );
+        check_client(
+            ClientMessage::GatewayReading {
+                device: DeviceId::new("ble-atc"),
+                metric: Metric::Temperature,
+                value: 21.5,
+                at: Some(at()),
+            },
+            json!({"type": "gateway_reading", "device": "ble-atc", "metric": "temperature",
+                   "value": 21.5, "at": "2026-11-26T12:00:00Z"}),
+        );
+        check_client(
+            ClientMessage::GatewayState {
+                device: DeviceId::new("ble-fan"),
+                state: on.clone(),
+            },
+            json!({"type": "gateway_state", "device": "ble-fan", "state": {"on": true}}),
+        );
+        check_client(
+            ClientMessage::GatewayCommandResult {
+                request_id: "3".into(),
+                outcome: CommandOutcome::Rejected {
+                    error: CommandError::new(ErrorCode::Unavailable, "ble-fan is out of reach"),
+                },
+            },
+            json!({"type": "gateway_command_result", "request_id": "3", "status": "rejected",
+                   "error": {"code": "unavailable", "message": "ble-fan is out of reach"}}),
+        );
+        check_server(
+            ServerMessage::GatewayAttached {
+                attached: vec![DeviceId::new("ble-fan")],
+            },
+            json!({"type": "gateway_attached", "attached": ["ble-fan"]}),
+        );
+        check_server(
+            ServerMessage::GatewayCommand {
+                request_id: "3".into(),
+                device: DeviceId::new("ble-fan"),
+                command: Command::TurnOff,
+            },
+            json!({"type": "gateway_command", "request_id": "3", "device": "ble-fan",
+                   "command": {"action": "turn_off"}}),
+        );
+        let err =
+            ServerMessage::decode(r#"{"type":"gateway_command","request_id":"3","device":"d"}"#)
+                .expect_err("no command");
+        assert!(
+            err.message.contains("missing field `command`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
     fn a_snapshot_kept_from_before_notifications_reads_with_none() {
         let old = r#"{"type":"snapshot","at":"2026-11-26T12:00:00Z","devices":[]}"#;
         assert_eq!(
@@ -782,7 +911,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 16, "examples checked");
+        assert_eq!(checked, 22, "examples checked");
     }
 
     #[test]

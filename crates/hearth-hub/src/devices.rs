@@ -8,6 +8,7 @@
 //! `device_protocol`; docs/protocol.md ("Device endpoint") documents them.
 
 mod auth;
+mod gateway;
 mod ingest;
 mod session;
 
@@ -23,11 +24,16 @@ use tokio::sync::{mpsc, watch};
 use crate::adapter::{self, AdapterCommand};
 use crate::hub::Hub;
 
+pub(crate) use gateway::Gateway;
 pub(crate) use ingest::ingest;
 pub(crate) use session::upgrade;
 
 /// The adapter that devices on the WebSocket endpoint belong to.
 pub(crate) const ADAPTER: &str = "websocket";
+
+/// The adapter of devices a browser holds (Bluetooth) and relays over its own
+/// `/api/ws` connection. The same endpoint carries their commands.
+pub(crate) const GATEWAY_ADAPTER: &str = "browser";
 
 /// The adapter of devices declared in an ingest batch: they only report.
 pub(crate) const INGEST_ADAPTER: &str = "ingest";
@@ -61,6 +67,7 @@ impl Endpoint {
     /// Attaches the WebSocket device adapter to `hub`.
     pub(crate) fn new(hub: Arc<Hub>) -> Arc<Endpoint> {
         let (commands, queue) = adapter::channel();
+        hub.attach_adapter(GATEWAY_ADAPTER, commands.clone());
         hub.attach_adapter(ADAPTER, commands);
         Arc::new(Endpoint {
             hub,
@@ -94,19 +101,21 @@ impl Endpoint {
         self.links.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Takes `description` for `session`, registering the device (or leaving
-    /// it as it is when it comes back unchanged), or says why not.
+    /// Takes `description` for `session`, registering the device as
+    /// `adapter`'s (or leaving it as it is when it comes back unchanged), or
+    /// says why not.
     async fn claim(
         &self,
         session: u64,
+        adapter: &str,
         commands: &mpsc::Sender<AdapterCommand>,
         description: &DeviceDescription,
     ) -> Result<(), CommandError> {
         check_description(description)?;
         let id = &description.id;
-        let device = description.device(ADAPTER);
+        let device = description.device(adapter);
         let known = self.hub.device(id);
-        if let Some(other) = known.as_ref().filter(|d| d.adapter != ADAPTER) {
+        if let Some(other) = known.as_ref().filter(|d| d.adapter != adapter) {
             return Err(CommandError::new(
                 ErrorCode::InvalidValue,
                 format!("device id {id} belongs to the {} adapter", other.adapter),

@@ -1,8 +1,10 @@
 //! `GET /api/ws`: a browser's live connection. It opens with `hello` and a
 //! `snapshot`, then carries every reading, state change, rule change and
 //! notification as it happens, and answers the browser's commands, resyncs
-//! and pings. A frame the hub cannot read gets an `error` back and the
-//! connection carries on.
+//! and pings. A browser may also relay devices it holds itself (Bluetooth)
+//! with `gateway_*` frames, handed to the device endpoint's machinery
+//! (`devices::Gateway`). A frame the hub cannot read gets an `error` back and
+//! the connection carries on.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,12 +15,14 @@ use axum::response::Response;
 use chrono::Utc;
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
+use hearth_core::device_protocol::DeviceMessage;
 use hearth_core::protocol::CommandOutcome;
 use hearth_core::{ClientMessage, CommandError, ErrorCode, PROTOCOL_VERSION, ServerMessage};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::AppState;
+use crate::devices::{Endpoint, Gateway};
 use crate::hub::Hub;
 
 /// Frames up to this size are read and answered (`frame_too_large` above
@@ -37,13 +41,18 @@ pub(crate) async fn upgrade(State(state): State<AppState>, upgrade: WebSocketUpg
     upgrade
         .max_message_size(MAX_INCOMING_BYTES)
         .max_frame_size(MAX_INCOMING_BYTES)
-        .on_upgrade(move |socket| session(socket, state.hub, state.shutdown))
+        .on_upgrade(move |socket| session(socket, state.hub, state.devices, state.shutdown))
 }
 
 /// One connection: a send task and a receive task (the receive task's replies
 /// reach the socket through the send task). When either ends, the other gets a
 /// moment to finish the closing handshake.
-async fn session(socket: WebSocket, hub: Arc<Hub>, shutdown: watch::Receiver<bool>) {
+async fn session(
+    socket: WebSocket,
+    hub: Arc<Hub>,
+    devices: Arc<Endpoint>,
+    shutdown: watch::Receiver<bool>,
+) {
     let (sink, stream) = socket.split();
     let (replies, replies_rx) = mpsc::channel(REPLY_QUEUE);
     // Subscribe before the snapshot is taken, so no event falls between them.
@@ -55,7 +64,12 @@ async fn session(socket: WebSocket, hub: Arc<Hub>, shutdown: watch::Receiver<boo
         replies_rx,
         shutdown.clone(),
     ));
-    let mut receive_task = tokio::spawn(receive_loop(stream, hub, replies));
+    let gateway = GatewayStart {
+        devices,
+        replies: replies.clone(),
+        shutdown: shutdown.clone(),
+    };
+    let mut receive_task = tokio::spawn(receive_loop(stream, hub, replies, gateway));
     tokio::select! {
         _ = &mut send_task => {
             let _ = tokio::time::timeout(CLOSE_GRACE, &mut receive_task).await;
@@ -143,14 +157,36 @@ fn lagged(hub: &Hub, events: &mut broadcast::Receiver<Utf8Bytes>, missed: u64) -
     snapshot(hub).encode().into()
 }
 
+/// What a browser's gateway needs when its first `gateway_*` frame comes.
+struct GatewayStart {
+    devices: Arc<Endpoint>,
+    replies: mpsc::Sender<ServerMessage>,
+    shutdown: watch::Receiver<bool>,
+}
+
 async fn receive_loop(
     mut stream: SplitStream<WebSocket>,
     hub: Arc<Hub>,
     replies: mpsc::Sender<ServerMessage>,
+    start: GatewayStart,
 ) {
+    // Dropped with this loop, which ends the gateway and releases its devices.
+    let mut gateway: Option<Gateway> = None;
     while let Some(frame) = stream.next().await {
         let reply = match frame {
-            Ok(Message::Text(text)) => answer(&hub, text.as_str()).await,
+            Ok(Message::Text(text)) => match answer(&hub, text.as_str()).await {
+                Answer::Reply(reply) => reply,
+                Answer::Gateway(frame) => {
+                    let gateway = gateway.get_or_insert_with(|| {
+                        Gateway::start(&start.devices, start.replies.clone(), &start.shutdown)
+                    });
+                    // Its answers come through the gateway's own task.
+                    if gateway.send(frame).await {
+                        continue;
+                    }
+                    break;
+                }
+            },
             Ok(Message::Binary(_)) => refuse(CommandError::new(
                 ErrorCode::BadFrame,
                 "send JSON text frames",
@@ -169,16 +205,53 @@ async fn receive_loop(
     }
 }
 
+/// What to do with one text frame.
+enum Answer {
+    Reply(ServerMessage),
+    /// A gateway frame, as the device endpoint's message.
+    Gateway(DeviceMessage),
+}
+
 /// The reply to one text frame. Commands are handled one at a time, so a
-/// browser gets its results in the order it sent them.
-async fn answer(hub: &Hub, frame: &str) -> ServerMessage {
+/// browser gets its results in the order it sent them. (A browser that
+/// commands a device it holds itself would wait here for its own answer until
+/// the hub's command timeout: the dashboard controls those directly.)
+async fn answer(hub: &Hub, frame: &str) -> Answer {
     let message = match ClientMessage::decode(frame) {
         Ok(message) => message,
-        Err(error) => return refuse(error),
+        Err(error) => return Answer::Reply(refuse(error)),
     };
-    match message {
+    Answer::Reply(match message {
         ClientMessage::Ping { nonce } => ServerMessage::Pong { nonce },
         ClientMessage::Resync => snapshot(hub),
+        ClientMessage::GatewayAttach { devices } => {
+            return Answer::Gateway(DeviceMessage::Describe { devices });
+        }
+        ClientMessage::GatewayReading {
+            device,
+            metric,
+            value,
+            at,
+        } => {
+            return Answer::Gateway(DeviceMessage::Reading {
+                device,
+                metric,
+                value,
+                at,
+            });
+        }
+        ClientMessage::GatewayState { device, state } => {
+            return Answer::Gateway(DeviceMessage::State { device, state });
+        }
+        ClientMessage::GatewayCommandResult {
+            request_id,
+            outcome,
+        } => {
+            return Answer::Gateway(DeviceMessage::CommandResult {
+                request_id,
+                outcome,
+            });
+        }
         ClientMessage::Command {
             request_id,
             device,
@@ -197,7 +270,7 @@ async fn answer(hub: &Hub, frame: &str) -> ServerMessage {
                 outcome,
             }
         }
-    }
+    })
 }
 
 fn refuse(error: CommandError) -> ServerMessage {

@@ -20,7 +20,7 @@ use hearth_core::{CommandError, DeviceId, DeviceState, ErrorCode, Reading};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::auth::{self, AuthError};
-use super::{Endpoint, taken_at};
+use super::{ADAPTER, Endpoint, taken_at};
 use crate::AppState;
 use crate::adapter::{self, AdapterCommand};
 use crate::api::ApiError;
@@ -98,15 +98,7 @@ async fn session(
     endpoint.start_relay(&shutdown);
     let id = endpoint.next_session();
     tracing::info!(session = id, token = %token.name, "device connected");
-    let (commands, queue) = adapter::channel();
-    let mut connection = Connection {
-        endpoint: endpoint.clone(),
-        id,
-        commands,
-        owned: HashSet::new(),
-        waiting: HashMap::new(),
-        requests: 0,
-    };
+    let (mut connection, queue) = Connection::open(&endpoint, id, ADAPTER);
     let welcome = HubMessage::Welcome {
         protocol: DEVICE_PROTOCOL_VERSION,
         hub: endpoint.hub.info().clone(),
@@ -143,10 +135,13 @@ async fn hello(socket: &mut WebSocket, endpoint: &Endpoint) -> Result<TokenInfo,
     }
 }
 
-/// What one authenticated connection holds.
-struct Connection {
+/// What one authenticated connection holds: a device's socket, or a
+/// browser's gateway devices on its `/api/ws` socket (`super::gateway`).
+pub(super) struct Connection {
     endpoint: Arc<Endpoint>,
     id: u64,
+    /// Whose devices this connection's are.
+    adapter: &'static str,
     /// Where the relay sends commands for this connection's devices.
     commands: mpsc::Sender<AdapterCommand>,
     owned: HashSet<DeviceId>,
@@ -156,6 +151,26 @@ struct Connection {
 }
 
 impl Connection {
+    /// A connection numbered `id` whose devices belong to `adapter`, and the
+    /// queue of commands relayed to it.
+    pub(super) fn open(
+        endpoint: &Arc<Endpoint>,
+        id: u64,
+        adapter: &'static str,
+    ) -> (Connection, mpsc::Receiver<AdapterCommand>) {
+        let (commands, queue) = adapter::channel();
+        let connection = Connection {
+            endpoint: endpoint.clone(),
+            id,
+            adapter,
+            commands,
+            owned: HashSet::new(),
+            waiting: HashMap::new(),
+            requests: 0,
+        };
+        (connection, queue)
+    }
+
     async fn run(
         &mut self,
         socket: &mut WebSocket,
@@ -199,7 +214,7 @@ impl Connection {
     }
 
     /// Sends a relayed command to the device and remembers who waits for it.
-    fn command(&mut self, request: AdapterCommand) -> HubMessage {
+    pub(super) fn command(&mut self, request: AdapterCommand) -> HubMessage {
         self.requests += 1;
         let request_id = self.requests.to_string();
         // Whoever gave up waiting (the hub's timeout) needs no answer.
@@ -215,10 +230,14 @@ impl Connection {
 
     /// The answers to one text frame from the device.
     async fn frame(&mut self, text: &Utf8Bytes) -> Vec<HubMessage> {
-        let message = match DeviceMessage::decode(text.as_str()) {
-            Ok(message) => message,
-            Err(error) => return vec![refuse(error, None)],
-        };
+        match DeviceMessage::decode(text.as_str()) {
+            Ok(message) => self.handle(message).await,
+            Err(error) => vec![refuse(error, None)],
+        }
+    }
+
+    /// The answers to one message from the device.
+    pub(super) async fn handle(&mut self, message: DeviceMessage) -> Vec<HubMessage> {
         match message {
             DeviceMessage::Hello { .. } => vec![refuse(
                 CommandError::new(
@@ -234,7 +253,7 @@ impl Connection {
                     let id = description.id.clone();
                     match self
                         .endpoint
-                        .claim(self.id, &self.commands, &description)
+                        .claim(self.id, self.adapter, &self.commands, &description)
                         .await
                     {
                         Ok(()) => {
@@ -317,7 +336,7 @@ impl Connection {
 
     /// The connection has gone: its devices stay registered but unreachable,
     /// and whoever waits for one of its answers is told.
-    fn finish(&mut self) {
+    pub(super) fn finish(&mut self) {
         self.endpoint.release(self.id);
         for (_, (device, reply)) in self.waiting.drain() {
             let _ = reply.send(Err(CommandError::new(

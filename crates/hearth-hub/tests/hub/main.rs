@@ -9,6 +9,7 @@ mod automation;
 mod availability;
 mod devices_ws;
 mod durability;
+mod gateway;
 mod headers;
 mod history;
 mod ingest;
