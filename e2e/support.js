@@ -16,8 +16,9 @@ export const CHROMIUM_ARGS = [
   '--disable-quic', '--no-first-run',
 ];
 
-export function launchBrowser() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+/** `extraArgs` adds Chromium switches (the Bluetooth test enables Web Bluetooth). */
+export function launchBrowser({ extraArgs = [] } = {}) {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /** A port that was free a moment ago, so a restarted hub can reuse it. */
@@ -107,8 +108,13 @@ export class Hub {
   }
 
   async devices() {
-    const response = await fetch(new URL('api/devices', this.url));
-    if (!response.ok) throw new Error(`GET /api/devices: ${response.status}`);
+    return this.getJson('api/devices');
+  }
+
+  /** `GET path` (relative to the hub, e.g. `api/history?…`), parsed. */
+  async getJson(path) {
+    const response = await fetch(new URL(path, this.url));
+    if (!response.ok) throw new Error(`GET /${path}: ${response.status}`);
     return response.json();
   }
 

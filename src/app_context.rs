@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use hearth_core::{Command, TemperatureUnit};
 use leptos::prelude::*;
 
+use crate::bluetooth::Bluetooth;
 use crate::hub_client::HubHandle;
 use crate::hub_client::connection_state::ConnectionState;
 use crate::preferences;
@@ -20,6 +21,8 @@ pub(crate) struct AppContext {
     /// Advanced once a second; what "12 s ago" and countdowns are measured from.
     pub(crate) now: RwSignal<DateTime<Utc>>,
     pub(crate) hub: HubHandle,
+    /// The Bluetooth devices this browser holds and relays to the hub.
+    pub(crate) bluetooth: Bluetooth,
 }
 
 impl AppContext {
@@ -30,6 +33,7 @@ impl AppContext {
             unit: RwSignal::new(unit),
             now: RwSignal::new(now),
             hub,
+            bluetooth: Bluetooth::new(hub),
         }
     }
 

@@ -4,6 +4,8 @@
 // crate-private through the `pub(crate)` component, which the lint cannot see.
 #![allow(unreachable_pub)]
 
+pub(crate) mod ble_card;
+pub(crate) mod ble_section;
 pub(crate) mod card_alert;
 pub(crate) mod card_footer;
 pub(crate) mod connection_indicator;

@@ -202,10 +202,19 @@ async fn connect(
                         liveness.on_hello();
                         backoff.reset();
                         ctx.connection.set(ConnectionState::Connected);
+                        ctx.bluetooth.hub_greeted();
                         continue;
                     }
                     Ok(ServerMessage::Error { code, message }) => {
                         warn!("the hub reported {code:?}: {message}");
+                        continue;
+                    }
+                    Ok(ServerMessage::GatewayCommand {
+                        request_id,
+                        device,
+                        command,
+                    }) => {
+                        ctx.bluetooth.gateway_command(request_id, device, command);
                         continue;
                     }
                     Ok(message) => {

@@ -11,6 +11,7 @@
 
 mod app_context;
 mod automations;
+mod bluetooth;
 mod chart;
 mod components;
 mod format;

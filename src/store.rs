@@ -159,6 +159,11 @@ impl DeviceStore {
             ServerMessage::Hello { .. }
             | ServerMessage::Error { .. }
             | ServerMessage::Pong { .. } => Applied::Done,
+            // They concern the Bluetooth devices this browser relays, which
+            // the hub client hands to `bluetooth`.
+            ServerMessage::GatewayAttached { .. } | ServerMessage::GatewayCommand { .. } => {
+                Applied::Done
+            }
             // Rules are not part of the devices' picture: a page listing
             // them reads `/api/rules` again when told.
             ServerMessage::RuleChanged { .. } | ServerMessage::RuleRemoved { .. } => {

@@ -122,7 +122,7 @@ pub(crate) fn HistoryChart(
         if let Some(canvas) = canvas_ref.get_untracked() {
             let _ = canvas.set_pointer_capture(ev.pointer_id());
         }
-        let x = f64::from(ev.offset_x());
+        let x = ev.offset_x();
         pointers.update_value(|p| p.push((ev.pointer_id(), x)));
         hover.set(None);
         let next = match pointers.with_value(Vec::clone).as_slice() {
@@ -140,7 +140,7 @@ pub(crate) fn HistoryChart(
         gesture.set_value(next);
     };
     let on_move = move |ev: PointerEvent| {
-        let x = f64::from(ev.offset_x());
+        let x = ev.offset_x();
         pointers.update_value(|p| {
             if let Some(entry) = p.iter_mut().find(|(id, _)| *id == ev.pointer_id()) {
                 entry.1 = x;
@@ -171,7 +171,7 @@ pub(crate) fn HistoryChart(
         pointers.update_value(|p| p.retain(|(id, _)| *id != ev.pointer_id()));
         if let Gesture::Select { x: start } = gesture.get_value() {
             selection.set(None);
-            let x = f64::from(ev.offset_x());
+            let x = ev.offset_x();
             if let (true, Some(a), Some(b)) = ((x - start).abs() > 3.0, time_at(start), time_at(x))
             {
                 view.set(View::between(a, b));
@@ -199,7 +199,7 @@ pub(crate) fn HistoryChart(
         } else {
             1.0 / (1.0 - step)
         };
-        view.update(|v| *v = v.zoom(factor, frame.fraction(f64::from(ev.offset_x()))));
+        view.update(|v| *v = v.zoom(factor, frame.fraction(ev.offset_x())));
         settle();
     };
     let on_key = move |ev: KeyboardEvent| {

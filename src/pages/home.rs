@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::app_context::use_app_context;
+use crate::components::ble_section::BleSection;
 use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::notifications::Notifications;
 use crate::components::room_section::RoomSection;
@@ -49,9 +50,16 @@ pub(crate) fn HomePage() -> impl IntoView {
                 ctx.store
                     .rooms()
                     .into_iter()
-                    .map(|room| view! { <RoomSection room /> })
+                    .filter_map(|mut room| {
+                        // The hub's copy of a device this browser relays is
+                        // shown once, by its Bluetooth card below.
+                        room.devices
+                            .retain(|e| !e.device.with_value(|d| ctx.bluetooth.holds(&d.id)));
+                        (!room.devices.is_empty()).then(|| view! { <RoomSection room /> })
+                    })
                     .collect_view()
             }}
+            <BleSection />
         </main>
     }
 }

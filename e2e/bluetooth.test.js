@@ -1,0 +1,207 @@
+// Bluetooth devices paired from the dashboard, against Chromium's emulated
+// Bluetooth adapter (DevTools protocol: BluetoothEmulation on the browser
+// session, DeviceAccess on the page's): an Environmental Sensing thermometer
+// read, subscribed, re-read and relayed into the hub's history; an Automation
+// IO switch switched; and a disconnection shown as such.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Hub, eventually, launchBrowser } from './support.js';
+
+const uuid = (short) => `0000${short}-0000-1000-8000-00805f9b34fb`;
+const ESS = uuid('181a');
+const AIO = uuid('1815');
+const BATTERY = uuid('180f');
+const TEMPERATURE = uuid('2a6e');
+const HUMIDITY = uuid('2a6f');
+const BATTERY_LEVEL = uuid('2a19');
+const DIGITAL = uuid('2a56');
+const CCCD = uuid('2902');
+
+const THERMOMETER = '09:09:09:09:09:01';
+const FAN = '09:09:09:09:09:02';
+
+const le16 = (n) => { const b = Buffer.alloc(2); b.writeInt16LE(n); return b; };
+
+/**
+ * Emulated peripherals whose characteristics answer from `values` (bytes by
+ * characteristic id) and record what the page writes and subscribes to.
+ */
+class Peripherals {
+  constructor(session) {
+    this.session = session;
+    this.values = new Map();
+    this.writes = [];
+    this.subscribed = new Set();
+    this.refuseConnections = false;
+    session.on('BluetoothEmulation.gattOperationReceived', (e) => this.gatt(e));
+    session.on('BluetoothEmulation.characteristicOperationReceived', (e) => this.characteristic(e));
+    session.on('BluetoothEmulation.descriptorOperationReceived', (e) => this.descriptor(e));
+  }
+
+  async add(address, name, services) {
+    await this.session.send('BluetoothEmulation.simulatePreconnectedPeripheral', {
+      address, name, manufacturerData: [], knownServiceUuids: Object.keys(services),
+    });
+    return this.serve(address, services);
+  }
+
+  /** Adds the services; Chromium's emulation forgets them when the device disconnects. */
+  async serve(address, services) {
+    const ids = {};
+    for (const [serviceUuid, characteristics] of Object.entries(services)) {
+      const { serviceId } = await this.session.send('BluetoothEmulation.addService', { address, serviceUuid });
+      for (const [characteristicUuid, value] of Object.entries(characteristics)) {
+        const { characteristicId } = await this.session.send('BluetoothEmulation.addCharacteristic', {
+          serviceId, characteristicUuid, properties: { read: true, write: true, notify: true },
+        });
+        // Without it startNotifications() fails with NotSupportedError.
+        await this.session.send('BluetoothEmulation.addDescriptor', { characteristicId, descriptorUuid: CCCD });
+        this.values.set(characteristicId, value);
+        ids[characteristicUuid] = characteristicId;
+      }
+    }
+    return ids;
+  }
+
+  async gatt({ address, type }) {
+    const refuse = type === 'connection' && this.refuseConnections;
+    // 0x3e: "connection failed to be established".
+    await this.session.send('BluetoothEmulation.simulateGATTOperationResponse', { address, type, code: refuse ? 0x3e : 0 });
+  }
+
+  async characteristic({ characteristicId, type, data }) {
+    const response = { characteristicId, type, code: 0 };
+    if (type === 'read') response.data = this.values.get(characteristicId).toString('base64');
+    if (type.startsWith('write')) {
+      const bytes = Buffer.from(data, 'base64');
+      this.writes.push({ characteristicId, bytes: [...bytes] });
+      this.values.set(characteristicId, bytes);
+    }
+    if (type === 'subscribe-to-notifications') this.subscribed.add(characteristicId);
+    await this.session.send('BluetoothEmulation.simulateCharacteristicOperationResponse', response);
+  }
+
+  async descriptor({ descriptorId, type }) {
+    await this.session.send('BluetoothEmulation.simulateDescriptorOperationResponse', { descriptorId, type, code: 0 });
+  }
+}
+
+describe('Bluetooth devices paired in the browser', () => {
+  let hub;
+  let browser;
+  let page;
+  let peripherals;
+  let thermometer;
+  let fan;
+  let choose = null;
+  const pageErrors = [];
+
+  before(async () => {
+    hub = await Hub.start();
+    browser = await launchBrowser({ extraArgs: ['--enable-features=WebBluetooth'] });
+    const context = await browser.newContext();
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (m) => { if (process.env.BLE_DEBUG) console.log('page:', m.text()); });
+    const adapter = await browser.newBrowserCDPSession();
+    await adapter.send('BluetoothEmulation.enable', { state: 'powered-on', leSupported: true });
+    peripherals = new Peripherals(adapter);
+    thermometer = await peripherals.add(THERMOMETER, 'ATC_F02AED', {
+      [ESS]: { [TEMPERATURE]: le16(2150), [HUMIDITY]: le16(4825) },
+      [BATTERY]: { [BATTERY_LEVEL]: Buffer.from([87]) },
+    });
+    fan = await peripherals.add(FAN, 'Desk fan', { [AIO]: { [DIGITAL]: Buffer.from([0x00]) } });
+    await page.goto(hub.url);
+    await page.waitForSelector('[role="status"].connection[data-state="connected"]', { timeout: 20_000 });
+    // The chooser: pick whichever device the test asked for, once per prompt.
+    const access = await context.newCDPSession(page);
+    await access.send('DeviceAccess.enable');
+    const answered = new Set();
+    access.on('DeviceAccess.deviceRequestPrompted', async ({ id, devices }) => {
+      const wanted = devices.find((d) => d.id === choose);
+      if (answered.has(id) || !wanted) return;
+      answered.add(id);
+      await access.send('DeviceAccess.selectPrompt', { id, deviceId: wanted.id });
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await hub?.dispose();
+  });
+
+  async function pair(address) {
+    choose = address;
+    const before = await page.locator('article.ble-card').count();
+    await page.click('button.ble-pair');
+    await page.locator('article.ble-card').nth(before).waitFor();
+    return page.locator('article.ble-card').nth(before);
+  }
+
+  const value = (card, metric) => card.locator(`[data-metric="${metric}"]`).textContent();
+
+  test('a thermometer is paired, subscribed, re-read and relayed to the hub', async () => {
+    const card = await pair(THERMOMETER);
+    assert.match(await card.textContent(), /ATC_F02AED/);
+    assert.match(await card.textContent(), /via this browser \(Bluetooth\)/);
+    await eventually(() => value(card, 'temperature'), (t) => t === '21.50 °C', { what: '21.50 °C on the card' });
+    await eventually(() => value(card, 'humidity'), (h) => h === '48 %', { what: '48 % humidity' });
+    await eventually(() => value(card, 'battery'), (b) => b === '87 %', { what: '87 % battery' });
+    await eventually(() => card.getAttribute('data-link'), (l) => l === 'connected', { what: 'connected' });
+    // Chromium reports the client configuration (0x2902) write as a subscription.
+    for (const uuid of [TEMPERATURE, HUMIDITY]) {
+      assert.ok(peripherals.subscribed.has(thermometer[uuid]), `notifications from ${uuid} subscribed`);
+    }
+
+    // The emulation cannot notify: a new value shows after a re-read.
+    peripherals.values.set(thermometer[TEMPERATURE], le16(2275));
+    await card.locator('button.ble-refresh').click();
+    await eventually(() => value(card, 'temperature'), (t) => t === '22.75 °C', { what: 'the re-read 22.75 °C' });
+
+    // The hub keeps both in its history, as a device this browser relays.
+    const id = await card.getAttribute('data-device');
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const stored = await eventually(
+      async () => (await hub.getJson(`api/history?device=${id}&metric=temperature&from=${from}`)).line.map((p) => p.v),
+      (values) => values.includes(21.5) && values.includes(22.75),
+      { what: `21.5 and 22.75 in the history of ${id}` },
+    );
+    assert.deepEqual(stored, [21.5, 22.75]);
+    const relayed = (await hub.devices()).find(({ device }) => device.id === id);
+    assert.equal(relayed.device.adapter, 'browser');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('a switch is switched by writing its Automation IO Digital value', async () => {
+    const card = await pair(FAN);
+    const toggle = card.locator('button[role="switch"]');
+    await eventually(() => toggle.getAttribute('aria-checked'), (c) => c === 'false', { what: 'the fan read as off' });
+    await toggle.click();
+    await eventually(() => toggle.getAttribute('aria-checked'), (c) => c === 'true', { what: 'the fan shown on' });
+    // Output 0 active (0b01), the other three outputs as they were (inactive).
+    assert.deepEqual(peripherals.writes, [{ characteristicId: fan[DIGITAL], bytes: [0x01] }]);
+    const id = await card.getAttribute('data-device');
+    await eventually(
+      async () => (await hub.devices()).find(({ device }) => device.id === id)?.state?.on,
+      (on) => on === true,
+      { what: 'the hub to hear the fan is on' },
+    );
+  });
+
+  test('a device that drops out is shown disconnected and reconnecting, then back', async () => {
+    const card = page.locator('article.ble-card', { hasText: 'ATC_F02AED' });
+    peripherals.refuseConnections = true;
+    await peripherals.session.send('BluetoothEmulation.simulateGATTDisconnection', { address: THERMOMETER });
+    await eventually(() => card.getAttribute('data-link'), (l) => l === 'reconnecting', { what: 'reconnecting' });
+    assert.match(await card.locator('.ble-link').textContent(), /^Disconnected, reconnecting/);
+    // Back in range: "Refresh" tries again at once instead of waiting out the backoff.
+    await peripherals.serve(THERMOMETER, {
+      [ESS]: { [TEMPERATURE]: le16(2300), [HUMIDITY]: le16(4825) },
+      [BATTERY]: { [BATTERY_LEVEL]: Buffer.from([87]) },
+    });
+    peripherals.refuseConnections = false;
+    await card.locator('button.ble-refresh').click();
+    await eventually(() => card.getAttribute('data-link'), (l) => l === 'connected', { what: 'connected again' });
+    await eventually(() => value(card, 'temperature'), (t) => t === '23.00 °C', { what: '23.00 °C after reconnecting' });
+  });
+});
