@@ -36,6 +36,9 @@ pub enum ErrorCode {
     InvalidValue,
     /// The device (or its adapter) did not answer.
     Unavailable,
+    /// The signed-in user (or token) may not do this: a viewer's command, or
+    /// a device outside the user's rooms.
+    Forbidden,
     Internal,
 }
 
@@ -46,6 +49,7 @@ crate::wire_names!(pub ErrorCode {
     Unsupported = "unsupported",
     InvalidValue = "invalid_value",
     Unavailable = "unavailable",
+    Forbidden = "forbidden",
     Internal = "internal",
 });
 

@@ -9,7 +9,7 @@ mod range;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use hearth_core::PROTOCOL_VERSION;
 use hearth_core::protocol::DeviceSnapshot;
@@ -75,6 +75,21 @@ pub(crate) enum ApiError {
     /// A rule document with errors; every problem found, warnings included.
     #[error("the rule has {} problem(s); see `diagnostics`", .0.len())]
     InvalidRule(Vec<Diagnostic>),
+    /// Something else the request names does not exist (a user, a token).
+    #[error("{0}")]
+    Missing(String),
+    /// Something else the request would create exists already.
+    #[error("{0}")]
+    ConflictWith(String),
+    /// Not signed in, or the session or token is no good.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but not allowed this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many wrong passwords: try again in this many seconds.
+    #[error("too many failed sign-ins; try again in {0} s")]
+    RateLimited(u64),
     /// A fault of the hub's own; the message is for the log only.
     #[error("{0}")]
     Internal(String),
@@ -97,8 +112,11 @@ impl IntoResponse for ApiError {
                 (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
             }
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            ApiError::NoRule(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::NoRule(_) | ApiError::Missing(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict(_) | ApiError::ConflictWith(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::InvalidRule(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_rule"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
@@ -115,6 +133,11 @@ impl IntoResponse for ApiError {
                 self.to_string()
             }
         };
+        let extra = match &self {
+            ApiError::Unauthorized(_) => Some((header::WWW_AUTHENTICATE, "Bearer".to_owned())),
+            ApiError::RateLimited(seconds) => Some((header::RETRY_AFTER, seconds.to_string())),
+            _ => None,
+        };
         let diagnostics = match self {
             ApiError::InvalidRule(diagnostics) => diagnostics,
             _ => Vec::new(),
@@ -124,6 +147,12 @@ impl IntoResponse for ApiError {
             message,
             diagnostics,
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some((name, value)) = extra
+            && let Ok(value) = HeaderValue::from_str(&value)
+        {
+            response.headers_mut().insert(name, value);
+        }
+        response
     }
 }

@@ -15,6 +15,7 @@
 
 mod adapter;
 mod api;
+mod auth;
 mod automation;
 mod dashboard;
 mod devices;
@@ -38,6 +39,7 @@ use axum::routing::{any, get, post};
 use tokio::sync::watch;
 use tower_http::trace::TraceLayer;
 
+pub use auth::{AccountError, Accounts, AuthSettings, FirstRun};
 pub use automation::{
     Automations, Clock, ManualClock, Notification, Outcome, Place, PlaceError, RuleError,
     RuleStatus, StepResult, Trace,
@@ -49,6 +51,7 @@ pub use server::{Config, Error, Server};
 pub use simulator::{MAX_SPEED, SimulatorConfig};
 pub use store::sqlite::tokens::Tokens;
 pub use store::tokens::{NewToken, Scope, TokenInfo};
+pub use store::users::{AuditEntry, Role, User};
 pub use store::{Committed, Retention, StoreError};
 pub use tls::{Tls, TlsError};
 

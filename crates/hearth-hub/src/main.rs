@@ -8,10 +8,10 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::TimeDelta;
 use clap::{Parser, Subcommand};
+use hearth_hub::{Accounts, Role, Scope, Tls, Tokens};
 use hearth_hub::{
     Config, MAX_SPEED, MqttConfig, MqttTls, Place, Retention, Server, SimulatorConfig,
 };
-use hearth_hub::{Scope, Tls, Tokens};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -146,8 +146,10 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
-    if let Some(Command::Token(action)) = &args.command {
-        return token(&args.data_dir, action);
+    match &args.command {
+        Some(Command::Token(action)) => return token(&args.data_dir, action),
+        Some(Command::User(action)) => return user(&args.data_dir, action),
+        None => {}
     }
     let place = Place::new(args.latitude, args.longitude, &args.timezone)
         .context("invalid --latitude, --longitude or --timezone")?;
@@ -215,6 +217,17 @@ async fn main() -> anyhow::Result<()> {
         let mut stdout = std::io::stdout().lock();
         let scheme = if server.serves_tls() { "https" } else { "http" };
         writeln!(stdout, "Hearth hub listening on {scheme}://{address}/")?;
+        if let Some(first) = server.first_run() {
+            // Printed once, on the run that made the first admin, for the
+            // person who started the hub; scripts and tests read it
+            // too, after the line above.
+            writeln!(
+                stdout,
+                "First run: sign in at {scheme}://{address}/login?setup={} (one-time link), \
+                 or as {} with password {}",
+                first.setup_code, first.username, first.password
+            )?;
+        }
         if let Some(fingerprint) = server.tls_fingerprint() {
             writeln!(stdout, "TLS certificate SHA-256 fingerprint: {fingerprint}")?;
         }
@@ -266,6 +279,107 @@ enum Command {
     /// (docs/api.md). Works while a hub runs on the same --data-dir.
     #[command(subcommand)]
     Token(TokenAction),
+    /// Add, list and remove the people who sign in, and set passwords.
+    /// Works while a hub runs on the same --data-dir.
+    #[command(subcommand)]
+    User(UserAction),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserAction {
+    /// Add a user. Without --password-stdin a password is generated and
+    /// printed once.
+    Add {
+        name: String,
+        /// admin (everything), member (view and control) or viewer (view only).
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The only rooms the user sees and touches, comma-separated as
+        /// devices name them (`Kitchen,Living room`); every room without it.
+        #[arg(long, value_name = "ROOMS", value_delimiter = ',')]
+        rooms: Option<Vec<String>>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Remove a user and end their sessions.
+    Remove { name: String },
+    /// List users: name, role, rooms, created.
+    List,
+    /// Set a user's password (ending their sessions); generated and printed
+    /// without --password-stdin.
+    Passwd {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::from_name(text).ok_or_else(|| "must be admin, member or viewer".to_owned())
+}
+
+/// The password to set: standard input's first line, or a generated one
+/// (printed on standard output, once).
+fn new_password(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    let password = Accounts::generate_password()?;
+    eprintln!("The password is shown only now, so keep it:");
+    println!("{password}");
+    Ok(password)
+}
+
+fn user(data_dir: &std::path::Path, action: &UserAction) -> anyhow::Result<()> {
+    let accounts = Accounts::open(data_dir).context("cannot open the hub's database")?;
+    match action {
+        UserAction::Add {
+            name,
+            role,
+            rooms,
+            password_stdin,
+        } => {
+            let password = new_password(*password_stdin)?;
+            accounts.add_user(name, Some(&password), *role, rooms.as_deref())?;
+            eprintln!("Added {name} ({role}).");
+        }
+        UserAction::Remove { name } => {
+            if !accounts.remove_user(name)? {
+                anyhow::bail!("there is no user {name}; `hearth-hub user list` shows them");
+            }
+            eprintln!("Removed {name}.");
+        }
+        UserAction::List => {
+            let mut stdout = std::io::stdout().lock();
+            writeln!(stdout, "name\trole\trooms\tcreated")?;
+            for user in accounts.users()? {
+                let rooms = user
+                    .rooms
+                    .map_or_else(|| "*".to_owned(), |rooms| rooms.join(","));
+                writeln!(
+                    stdout,
+                    "{}\t{}\t{rooms}\t{}",
+                    user.username,
+                    user.role,
+                    user.created.to_rfc3339()
+                )?;
+            }
+        }
+        UserAction::Passwd {
+            name,
+            password_stdin,
+        } => {
+            let password = new_password(*password_stdin)?;
+            accounts.set_password(name, &password)?;
+            eprintln!("Set the password of {name}; their sessions have ended.");
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,6 +13,7 @@ use chrono::Utc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::auth::{AccountError, Accounts, AuthSettings, FirstRun};
 use crate::automation::{Automations, Clock, Place};
 use crate::headers::{self, OverTls};
 use crate::hub::Hub;
@@ -59,6 +60,8 @@ pub enum Error {
     Simulator(String),
     #[error("the HTTP server failed: {0}")]
     Serve(std::io::Error),
+    #[error("cannot set up the first admin: {0}")]
+    Accounts(#[from] AccountError),
     #[error("cannot serve HTTPS: {0}")]
     Tls(#[from] TlsError),
 }
@@ -71,6 +74,10 @@ pub struct Server {
     simulator: Option<Simulator>,
     mqtt: Option<MqttAdapter>,
     dist: PathBuf,
+    accounts: Arc<Accounts>,
+    /// What to print so the owner can sign in, on the run that made the
+    /// first admin.
+    first_run: Option<FirstRun>,
     data_dir: PathBuf,
     tls: Option<Loaded>,
     connections_per_ip: usize,
@@ -110,6 +117,8 @@ impl Server {
             rules = rules.len(),
             "store opened"
         );
+        let accounts = Arc::new(Accounts::open(&config.data_dir)?);
+        let first_run = accounts.first_run()?;
         let store = StoreHandle::spawn(store).map_err(Error::Writer)?;
         let hub = Arc::new(Hub::new(store, config.retention, restored, COMMAND_TIMEOUT));
         let simulator = config
@@ -128,6 +137,8 @@ impl Server {
             simulator,
             mqtt: None,
             dist: config.dist,
+            accounts,
+            first_run,
             data_dir: config.data_dir,
             tls: None,
             connections_per_ip: MAX_CONNECTIONS_PER_IP,
@@ -173,6 +184,23 @@ impl Server {
         self
     }
 
+    /// Sets how sessions expire (and, for tests, the clock they expire by).
+    pub fn with_auth(self, settings: AuthSettings) -> Server {
+        self.accounts.set_settings(settings);
+        self
+    }
+
+    /// The users, sessions, tokens and audit log.
+    pub fn accounts(&self) -> Arc<Accounts> {
+        self.accounts.clone()
+    }
+
+    /// The first admin's password and one-time setup code, on the run that
+    /// created them (a fresh data directory).
+    pub fn first_run(&self) -> Option<&FirstRun> {
+        self.first_run.as_ref()
+    }
+
     pub fn hub(&self) -> Arc<Hub> {
         self.hub.clone()
     }
@@ -209,10 +237,13 @@ impl Server {
         }
         tokio::spawn(prune_periodically(self.hub.clone(), stopped.clone()));
         tokio::spawn(self.automations.clone().run(stopped.clone()));
-        let router =
-            crate::app(self.hub.clone(), self.dist, stopped.clone()).merge(limits::cap_bodies(
+        let router = crate::app(self.hub.clone(), self.dist, stopped.clone())
+            .merge(limits::cap_bodies(
                 crate::automation::routes(self.automations.clone()),
                 limits::MAX_RULE_BYTES,
+            ))
+            .merge(crate::auth::routes(self.accounts.clone()).route_layer(
+                axum::middleware::from_fn_with_state(self.accounts.clone(), crate::auth::guard),
             ));
         let router = limits::cap_bodies(router, limits::MAX_BODY_BYTES)
             .layer(middleware::from_fn_with_state(over_tls, headers::add));

@@ -9,6 +9,7 @@
 
 pub(crate) mod sqlite;
 pub(crate) mod tokens;
+pub(crate) mod users;
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;

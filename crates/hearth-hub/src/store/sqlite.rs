@@ -6,6 +6,7 @@
 mod reader;
 mod rollup;
 pub(crate) mod tokens;
+pub(crate) mod users;
 
 use std::collections::HashMap;
 use std::fs::{File, TryLockError};
@@ -136,6 +137,31 @@ const MIGRATIONS: &[&str] = &[
          trace TEXT NOT NULL        -- Trace as JSON
      );
      CREATE INDEX rule_traces_by_rule ON rule_traces (rule, id);",
+    // 6: accounts (issue 9): users with an argon2id PHC string (NULL: no
+    // password sign-in), their sessions by the SHA-256 of the cookie, and
+    // the audit log of commands, rule changes and account changes.
+    "CREATE TABLE users (
+         id         INTEGER PRIMARY KEY,
+         username   TEXT NOT NULL UNIQUE,
+         password   TEXT,          -- argon2id PHC string
+         role       TEXT NOT NULL, -- admin, member or viewer
+         rooms      TEXT,          -- JSON array of room names; NULL for every room
+         created_us INTEGER NOT NULL
+     );
+     CREATE TABLE sessions (
+         hash         BLOB PRIMARY KEY,
+         user         INTEGER NOT NULL,
+         created_us   INTEGER NOT NULL,
+         last_used_us INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE INDEX sessions_by_user ON sessions (user);
+     CREATE TABLE audit (
+         id     INTEGER PRIMARY KEY,
+         at_us  INTEGER NOT NULL,
+         actor  TEXT NOT NULL,
+         action TEXT NOT NULL,
+         detail TEXT NOT NULL
+     );",
 ];
 
 /// How long to wait for a lock held by someone else before calling it locked.

@@ -16,19 +16,27 @@ use super::StoreError;
 /// Every token starts with this, so a leaked one is easy to recognise.
 const PREFIX: &str = "hearth_";
 
-/// What a token allows. Issue 9's `read` and `control` scopes join this list.
+/// What a token allows. A token never reaches the admin API (users, tokens,
+/// audit): that takes a person signed in as an admin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Send readings: `POST /api/ingest`, and be a device on `/api/devices/ws`.
     Ingest,
+    /// Read what a viewer sees: devices, history, exports, rules, the browser
+    /// WebSocket.
+    Read,
+    /// What `read` allows, and commands and rule changes as a member.
+    Control,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 1] = [Scope::Ingest];
+    pub const ALL: [Scope; 3] = [Scope::Ingest, Scope::Read, Scope::Control];
 
     pub fn name(self) -> &'static str {
         match self {
             Scope::Ingest => "ingest",
+            Scope::Read => "read",
+            Scope::Control => "control",
         }
     }
 
@@ -54,9 +62,12 @@ pub struct TokenInfo {
 }
 
 impl TokenInfo {
-    /// Whether the token may be used for `scope` now.
+    /// Whether the token may be used for `scope` now. `control` allows
+    /// `read` too: switching what one cannot see makes no sense.
     pub fn allows(&self, scope: Scope) -> bool {
-        self.revoked.is_none() && self.scopes.contains(&scope)
+        let held = self.scopes.contains(&scope)
+            || (scope == Scope::Read && self.scopes.contains(&Scope::Control));
+        self.revoked.is_none() && held
     }
 }
 
@@ -129,7 +140,14 @@ mod tests {
     #[test]
     fn scopes_round_trip_and_unknown_ones_are_dropped() {
         assert_eq!(scopes_to_sql(&[Scope::Ingest]), "ingest");
-        assert_eq!(scopes_from_sql("ingest control"), [Scope::Ingest]);
+        assert_eq!(
+            scopes_to_sql(&[Scope::Read, Scope::Control]),
+            "read control"
+        );
+        assert_eq!(
+            scopes_from_sql("ingest control admin"),
+            [Scope::Ingest, Scope::Control]
+        );
         assert_eq!(scopes_from_sql(""), []);
     }
 }

@@ -5,6 +5,7 @@
 mod support;
 
 mod api;
+mod auth;
 mod automation;
 mod availability;
 mod devices_ws;

@@ -9,16 +9,17 @@ use serde_json::Value;
 use crate::support::{TestHub, data_dir};
 
 /// The files that build the router.
-const ROUTER_SOURCES: [&str; 2] = [
+pub(crate) const ROUTER_SOURCES: [&str; 3] = [
     include_str!("../../src/lib.rs"),
     include_str!("../../src/automation/api.rs"),
+    include_str!("../../src/auth/routes.rs"),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
 
 /// Every (path, method) of `.route("…", get(…).post(…))` in `source`; routes
 /// of `any(…)` are the JSON 404s for unknown paths, not endpoints.
-fn routes(source: &str) -> BTreeSet<(String, String)> {
+pub(crate) fn routes(source: &str) -> BTreeSet<(String, String)> {
     let mut found = BTreeSet::new();
     for call in source.split(".route(\"").skip(1) {
         let (path, rest) = call.split_once('"').expect("a closing quote");

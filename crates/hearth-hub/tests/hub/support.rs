@@ -10,7 +10,10 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use hearth_core::protocol::DeviceSnapshot;
 use hearth_core::{ClientMessage, ServerMessage};
-use hearth_hub::{Automations, Clock, Config, Error, Hub, Retention, Server, SimulatorConfig};
+use hearth_hub::{
+    Accounts, Automations, Clock, Config, Error, Hub, Retention, Role, Scope, Server,
+    SimulatorConfig,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -58,11 +61,27 @@ pub(crate) fn config(data_dir: &Path, interval: Duration) -> Config {
     }
 }
 
+/// How a request or WebSocket presents itself to the hub.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Auth<'a> {
+    /// The session of the admin every test hub signs in (the default).
+    Admin,
+    /// Another session cookie's value ([`TestHub::session_for`]).
+    Session(&'a str),
+    /// `Authorization: Bearer <token>` ([`TestHub::token`]).
+    Bearer(&'a str),
+    /// Nothing at all.
+    Nobody,
+}
+
 /// A hub serving in the background of the test.
 pub(crate) struct TestHub {
     pub(crate) addr: SocketAddr,
     pub(crate) hub: Arc<Hub>,
     pub(crate) automations: Arc<Automations>,
+    pub(crate) accounts: Arc<Accounts>,
+    /// The admin's session cookie, sent by every helper unless told otherwise.
+    pub(crate) session: String,
     stop: oneshot::Sender<()>,
     serving: JoinHandle<Result<(), Error>>,
 }
@@ -88,6 +107,11 @@ impl TestHub {
         let addr = listener.local_addr().unwrap();
         let hub = server.hub();
         let automations = server.automations();
+        let accounts = server.accounts();
+        // A fresh data directory gets its first admin when the hub opens.
+        let session = accounts
+            .sign_in_as("admin")
+            .expect("the first admin signs in");
         let (stop, stopped) = oneshot::channel::<()>();
         let serving = tokio::spawn(server.serve(listener, async {
             let _ = stopped.await;
@@ -96,6 +120,8 @@ impl TestHub {
             addr,
             hub,
             automations,
+            accounts,
+            session,
             stop,
             serving,
         }
@@ -110,14 +136,85 @@ impl TestHub {
     }
 
     pub(crate) async fn connect(&self) -> Client {
-        let url = format!("ws://{}/api/ws", self.addr);
-        let (ws, _) = guard(
+        self.connect_as(Auth::Admin)
+            .await
+            .unwrap_or_else(|status| panic!("the WebSocket was refused with {status}"))
+    }
+
+    /// A browser's WebSocket signed in as `auth`, with the `Origin` a page
+    /// served by this hub sends; the refusal's HTTP status if it is refused.
+    pub(crate) async fn connect_as(&self, auth: Auth<'_>) -> Result<Client, u16> {
+        let origin = format!("http://{}", self.addr);
+        self.connect_from(auth, Some(&origin)).await
+    }
+
+    /// As [`TestHub::connect_as`], with `origin` as the `Origin` header (or
+    /// none).
+    pub(crate) async fn connect_from(
+        &self,
+        auth: Auth<'_>,
+        origin: Option<&str>,
+    ) -> Result<Client, u16> {
+        use tokio_tungstenite::tungstenite::Error as WsError;
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{}/api/ws", self.addr)
+            .into_client_request()
+            .unwrap();
+        for (name, value) in self.auth_headers(auth) {
+            request.headers_mut().insert(name, value.parse().unwrap());
+        }
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("Origin", origin.parse().unwrap());
+        }
+        match guard(
             "the WebSocket handshake",
-            tokio_tungstenite::connect_async(url),
+            tokio_tungstenite::connect_async(request),
         )
         .await
-        .expect("the WebSocket opens");
-        Client { ws }
+        {
+            Ok((ws, _)) => Ok(Client { ws }),
+            Err(WsError::Http(response)) => Err(response.status().as_u16()),
+            Err(other) => panic!("the WebSocket handshake failed: {other}"),
+        }
+    }
+
+    /// The headers that present `auth`.
+    pub(crate) fn auth_headers(&self, auth: Auth<'_>) -> Vec<(&'static str, String)> {
+        match auth {
+            Auth::Admin => vec![("Cookie", format!("hearth_session={}", self.session))],
+            Auth::Session(session) => vec![("Cookie", format!("hearth_session={session}"))],
+            Auth::Bearer(token) => vec![("Authorization", format!("Bearer {token}"))],
+            Auth::Nobody => Vec::new(),
+        }
+    }
+
+    /// The request head lines that present `auth`, each ending in CRLF.
+    fn auth_lines(&self, auth: Auth<'_>) -> String {
+        self.auth_headers(auth)
+            .into_iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect()
+    }
+
+    /// A session for a new user `name` with `role`, limited to `rooms` when
+    /// given; the cookie's value.
+    pub(crate) fn session_for(&self, name: &str, role: Role, rooms: Option<&[&str]>) -> String {
+        let rooms: Option<Vec<String>> =
+            rooms.map(|rooms| rooms.iter().map(|room| (*room).to_owned()).collect());
+        self.accounts
+            .add_user(name, None, role, rooms.as_deref())
+            .expect("the user is added");
+        self.accounts.sign_in_as(name).expect("the user signs in")
+    }
+
+    /// A new token allowing `scopes`; its secret.
+    pub(crate) fn token(&self, name: &str, scopes: &[Scope]) -> String {
+        self.accounts
+            .create_token(name, scopes)
+            .expect("the token is created")
+            .secret
     }
 
     /// A device's connection to `/api/devices/ws`, authenticated on the
@@ -179,6 +276,27 @@ impl TestHub {
         );
     }
 
+    /// As [`TestHub::expect_refusal`], presenting `auth`.
+    pub(crate) async fn expect_refusal_as(
+        &self,
+        auth: Auth<'_>,
+        method: &str,
+        path: &str,
+        body: &str,
+        want_status: u16,
+        want_code: &str,
+    ) {
+        let (status, content_type, answer) = self.http_as(auth, method, path, body).await;
+        assert_eq!(status, want_status, "{method} {path} {body}: {answer}");
+        assert_eq!(content_type, "application/json", "{method} {path}");
+        let error: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(error["code"], want_code, "{method} {path}: {answer}");
+        assert!(
+            error["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{method} {path}: {answer}"
+        );
+    }
+
     /// As [`TestHub::http`], sending `body` as JSON.
     pub(crate) async fn http_with(
         &self,
@@ -186,11 +304,23 @@ impl TestHub {
         path: &str,
         body: &str,
     ) -> (u16, String, String) {
+        self.http_as(Auth::Admin, method, path, body).await
+    }
+
+    /// As [`TestHub::http_with`], presenting `auth`.
+    pub(crate) async fn http_as(
+        &self,
+        auth: Auth<'_>,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> (u16, String, String) {
         let mut stream = TcpStream::connect(self.addr).await.unwrap();
         let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{}\
              Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             self.addr,
+            self.auth_lines(auth),
             body.len()
         );
         stream.write_all(request.as_bytes()).await.unwrap();
@@ -228,10 +358,25 @@ impl TestHub {
     /// The status and headers (names lower-cased) of `GET path`; the body,
     /// which may be binary, is read and dropped.
     pub(crate) async fn get_headers(&self, path: &str) -> (u16, Vec<(String, String)>) {
+        self.headers_as(Auth::Admin, "GET", path, "").await
+    }
+
+    /// The status and headers (names lower-cased) of `method path` with
+    /// `body` as JSON, presenting `auth`.
+    pub(crate) async fn headers_as(
+        &self,
+        auth: Auth<'_>,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> (u16, Vec<(String, String)>) {
         let mut stream = TcpStream::connect(self.addr).await.unwrap();
         let request = format!(
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{}\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.addr,
+            self.auth_lines(auth),
+            body.len()
         );
         stream.write_all(request.as_bytes()).await.unwrap();
         let mut response = Vec::new();

@@ -1,0 +1,649 @@
+//! Who is calling and what they may do. People sign in with a password (or
+//! the one-time setup code printed at first run) and carry a session cookie;
+//! scripts carry a bearer token with scopes. One middleware, [`guard`], stands
+//! in front of every `/api` route but the public few: it works out the
+//! [`Caller`] and refuses what their role or token does not allow; handlers
+//! that show or touch devices then keep to the caller's rooms. The audit log
+//! records commands, rule changes and account changes, with who made them.
+
+mod limit;
+mod password;
+mod routes;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::TryRngCore;
+use rand::rngs::OsRng;
+
+use crate::api::ApiError;
+use crate::automation::Clock;
+use crate::store::StoreError;
+use crate::store::sqlite::tokens::Tokens;
+use crate::store::sqlite::users::Users;
+use crate::store::tokens::{self, NewToken, Scope, TokenInfo};
+use crate::store::users::{AuditEntry, Role, User};
+
+pub(crate) use routes::routes;
+
+/// The session cookie's name.
+pub(crate) const COOKIE: &str = "hearth_session";
+
+/// Paths under `/api` anyone may call. The device socket and ingest check
+/// their own `ingest` tokens.
+const PUBLIC: [&str; 6] = [
+    "/api/health",
+    "/api/auth/login",
+    "/api/auth/setup",
+    "/api/auth/logout",
+    "/api/devices/ws",
+    "/api/ingest",
+];
+
+/// A session's last use is written at most this often, not on every request.
+const TOUCH_EVERY: TimeDelta = TimeDelta::minutes(1);
+
+/// How sessions expire and how their cookie is marked.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// A session unused this long is over.
+    pub idle: TimeDelta,
+    /// A session this old is over, however much it is used.
+    pub absolute: TimeDelta,
+    /// Marks the cookie `Secure`: set when the hub serves TLS.
+    pub secure_cookies: bool,
+    /// What "now" is for expiry; tests turn a manual clock.
+    pub clock: Clock,
+}
+
+impl Default for AuthSettings {
+    fn default() -> AuthSettings {
+        AuthSettings {
+            idle: TimeDelta::hours(12),
+            absolute: TimeDelta::days(30),
+            secure_cookies: false,
+            clock: Clock::Real,
+        }
+    }
+}
+
+/// Why an account could not be read or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("there is already a user {0}")]
+    Taken(String),
+    #[error("there is no user {0}")]
+    NoUser(String),
+    #[error("a username has 1 to 64 letters, digits, `.`, `_` or `-`")]
+    BadName,
+    #[error("a password has at least {} characters", password::MIN_LENGTH)]
+    ShortPassword,
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+}
+
+/// What a first run prints so that its owner can sign in.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FirstRun {
+    /// The first admin's name.
+    pub username: String,
+    pub password: String,
+    /// Signs in once, as that admin, at `/login?setup=CODE`.
+    pub setup_code: String,
+}
+
+// Keeps the secrets out of logs.
+impl std::fmt::Debug for FirstRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FirstRun")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The username the first run creates.
+const FIRST_ADMIN: &str = "admin";
+
+/// The hub's accounts: users, sessions, the admin's tokens, the audit log,
+/// and the sign-in limiter. Its methods block on SQLite (and argon2): async
+/// code calls them through `spawn_blocking`.
+#[derive(Debug)]
+pub struct Accounts {
+    users: Mutex<Users>,
+    tokens: Mutex<Tokens>,
+    settings: RwLock<AuthSettings>,
+    limiter: Mutex<limit::Limiter>,
+    /// The SHA-256 of the setup code, until it is used.
+    setup: Mutex<Option<[u8; 32]>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Each use is a single statement or map update, so a poisoned lock still
+    // guards consistent data.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Accounts {
+    /// The accounts kept in `data_dir`'s database.
+    pub fn open(data_dir: &Path) -> Result<Accounts, StoreError> {
+        Ok(Accounts {
+            users: Mutex::new(Users::open(data_dir)?),
+            tokens: Mutex::new(Tokens::open(data_dir)?),
+            settings: RwLock::new(AuthSettings::default()),
+            limiter: Mutex::default(),
+            setup: Mutex::new(None),
+        })
+    }
+
+    pub fn settings(&self) -> AuthSettings {
+        self.settings
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn set_settings(&self, settings: AuthSettings) {
+        *self
+            .settings
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = settings;
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.settings
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clock
+            .now()
+    }
+
+    /// With no user yet, creates the first admin with a generated password
+    /// and a one-time setup code, and returns both to be shown; otherwise
+    /// `None`.
+    pub fn first_run(&self) -> Result<Option<FirstRun>, AccountError> {
+        if lock(&self.users).count()? > 0 {
+            return Ok(None);
+        }
+        let password = password::generate()?;
+        self.add_user(FIRST_ADMIN, Some(&password), Role::Admin, None)?;
+        let setup_code = secret()?;
+        *lock(&self.setup) = Some(tokens::hash(&setup_code));
+        self.record(
+            "hub",
+            "user.add",
+            format!("{FIRST_ADMIN} (admin), at first run"),
+        );
+        Ok(Some(FirstRun {
+            username: FIRST_ADMIN.to_owned(),
+            password,
+            setup_code,
+        }))
+    }
+
+    /// A password for someone to be given: 20 characters without
+    /// look-alikes.
+    pub fn generate_password() -> Result<String, AccountError> {
+        password::generate()
+    }
+
+    /// Adds a user; without a password they can only be signed in by
+    /// [`Accounts::sign_in_as`].
+    pub fn add_user(
+        &self,
+        username: &str,
+        password: Option<&str>,
+        role: Role,
+        rooms: Option<&[String]>,
+    ) -> Result<User, AccountError> {
+        check_username(username)?;
+        let phc = password.map(checked_hash).transpose()?;
+        lock(&self.users)
+            .add(username, phc.as_deref(), role, rooms, self.now())?
+            .ok_or_else(|| AccountError::Taken(username.to_owned()))
+    }
+
+    /// Removes a user and ends their sessions; false if there was none.
+    pub fn remove_user(&self, username: &str) -> Result<bool, AccountError> {
+        Ok(lock(&self.users).remove(username)?)
+    }
+
+    pub fn users(&self) -> Result<Vec<User>, AccountError> {
+        Ok(lock(&self.users).list()?)
+    }
+
+    /// Sets a user's password and ends their sessions.
+    pub fn set_password(&self, username: &str, password: &str) -> Result<(), AccountError> {
+        let phc = checked_hash(password)?;
+        if lock(&self.users).set_password(username, &phc)? {
+            Ok(())
+        } else {
+            Err(AccountError::NoUser(username.to_owned()))
+        }
+    }
+
+    /// A new session for `username`, as if they had signed in: the cookie's
+    /// value. For the setup code, and for tests and scripts that hold the
+    /// data directory anyway.
+    pub fn sign_in_as(&self, username: &str) -> Result<String, AccountError> {
+        let (user, _) = lock(&self.users)
+            .find(username)?
+            .ok_or_else(|| AccountError::NoUser(username.to_owned()))?;
+        self.new_session(&user)
+    }
+
+    /// A new token allowing `scopes`, with its secret (shown once).
+    pub fn create_token(&self, name: &str, scopes: &[Scope]) -> Result<NewToken, StoreError> {
+        lock(&self.tokens).create(name, scopes, self.now())
+    }
+
+    fn new_session(&self, user: &User) -> Result<String, AccountError> {
+        let secret = secret()?;
+        lock(&self.users).create_session(&tokens::hash(&secret), user.id, self.now())?;
+        Ok(secret)
+    }
+
+    /// Checks a password, within the limiter's waits; the user and a new
+    /// session's secret.
+    fn login(
+        &self,
+        username: &str,
+        password: &str,
+        from: Option<IpAddr>,
+    ) -> Result<(User, String), Refusal> {
+        let mut keys = vec![format!("user:{}", username.to_lowercase())];
+        keys.extend(from.map(|ip| format!("ip:{ip}")));
+        if let Some(wait) = lock(&self.limiter).wait(&keys, Instant::now()) {
+            return Err(Refusal::Wait(wait.as_secs().max(1)));
+        }
+        let found = lock(&self.users).find(username)?;
+        let phc = found.as_ref().and_then(|(_, phc)| phc.as_deref());
+        if !password::verify(password, phc) {
+            lock(&self.limiter).failed(&keys, Instant::now());
+            self.record(
+                "hub",
+                "auth.failed",
+                format!("sign-in as {username:?} refused"),
+            );
+            return Err(Refusal::Wrong);
+        }
+        lock(&self.limiter).succeeded(&keys);
+        let (user, _) = found.ok_or(Refusal::Wrong)?;
+        let secret = self.new_session(&user)?;
+        self.record(&user.username, "auth.login", String::new());
+        Ok((user, secret))
+    }
+
+    /// Uses the setup code (once) to sign in as the first admin.
+    fn setup(&self, code: &str, from: Option<IpAddr>) -> Result<(User, String), Refusal> {
+        let keys: Vec<String> = from.map(|ip| format!("ip:{ip}")).into_iter().collect();
+        if let Some(wait) = lock(&self.limiter).wait(&keys, Instant::now()) {
+            return Err(Refusal::Wait(wait.as_secs().max(1)));
+        }
+        {
+            let mut setup = lock(&self.setup);
+            if setup.is_none_or(|hash| hash != tokens::hash(code)) {
+                drop(setup);
+                lock(&self.limiter).failed(&keys, Instant::now());
+                return Err(Refusal::Wrong);
+            }
+            *setup = None;
+        }
+        let (user, _) = lock(&self.users).find(FIRST_ADMIN)?.ok_or(Refusal::Wrong)?;
+        let secret = self.new_session(&user)?;
+        self.record(
+            &user.username,
+            "auth.setup",
+            "signed in with the setup code".into(),
+        );
+        Ok((user, secret))
+    }
+
+    /// The user whose session `secret` is, if it has not expired; an expired
+    /// one is deleted.
+    fn session(&self, secret: &str) -> Result<Option<User>, StoreError> {
+        let hash = tokens::hash(secret);
+        let users = lock(&self.users);
+        let Some(row) = users.session(&hash)? else {
+            return Ok(None);
+        };
+        let settings = self.settings();
+        let now = settings.clock.now();
+        if now - row.created > settings.absolute || now - row.last_used > settings.idle {
+            users.delete_session(&hash)?;
+            return Ok(None);
+        }
+        if now - row.last_used > TOUCH_EVERY {
+            users.touch_session(&hash, now)?;
+        }
+        Ok(Some(row.user))
+    }
+
+    fn logout(&self, secret: &str) -> Result<(), StoreError> {
+        lock(&self.users).delete_session(&tokens::hash(secret))
+    }
+
+    fn token(&self, secret: &str) -> Result<Option<TokenInfo>, StoreError> {
+        lock(&self.users).token(&tokens::hash(secret))
+    }
+
+    /// Adds an entry to the audit log; a failure is logged, never passed on,
+    /// since what was done is done.
+    pub(crate) fn record(&self, actor: &str, action: &str, detail: String) {
+        let entry = AuditEntry {
+            at: self.now(),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            detail,
+        };
+        tracing::info!(actor = %entry.actor, action = %entry.action, detail = %entry.detail, "audit");
+        if let Err(error) = lock(&self.users).audit(&entry) {
+            tracing::error!(%error, ?entry, "cannot write the audit log");
+        }
+    }
+
+    pub fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, AccountError> {
+        Ok(lock(&self.users).audit_log(limit)?)
+    }
+}
+
+fn check_username(username: &str) -> Result<(), AccountError> {
+    let fine = (1..=64).contains(&username.len())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if fine {
+        Ok(())
+    } else {
+        Err(AccountError::BadName)
+    }
+}
+
+fn checked_hash(password: &str) -> Result<String, AccountError> {
+    if password.chars().count() < password::MIN_LENGTH {
+        return Err(AccountError::ShortPassword);
+    }
+    password::hash(password)
+}
+
+/// A session secret or setup code: 32 bytes from the OS, in hex.
+fn secret() -> Result<String, StoreError> {
+    let mut bytes = [0u8; 32];
+    OsRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|error| StoreError::Random(error.to_string()))?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+/// Why a sign-in was refused.
+#[derive(Debug)]
+enum Refusal {
+    Wrong,
+    /// Seconds until the next try.
+    Wait(u64),
+    /// A fault of the hub's own; for the log.
+    Internal(String),
+}
+
+impl From<StoreError> for Refusal {
+    fn from(error: StoreError) -> Refusal {
+        Refusal::Internal(error.to_string())
+    }
+}
+
+impl From<AccountError> for Refusal {
+    fn from(error: AccountError) -> Refusal {
+        Refusal::Internal(error.to_string())
+    }
+}
+
+/// Who is calling.
+#[derive(Debug, Clone)]
+pub(crate) enum Principal {
+    User(User),
+    Token(TokenInfo),
+}
+
+impl Principal {
+    pub(crate) fn can_read(&self) -> bool {
+        match self {
+            Principal::User(_) => true,
+            Principal::Token(token) => token.allows(Scope::Read),
+        }
+    }
+
+    pub(crate) fn can_control(&self) -> bool {
+        match self {
+            Principal::User(user) => matches!(user.role, Role::Admin | Role::Member),
+            Principal::Token(token) => token.allows(Scope::Control),
+        }
+    }
+
+    pub(crate) fn is_admin(&self) -> bool {
+        matches!(self, Principal::User(user) if user.role == Role::Admin)
+    }
+
+    /// How the audit log names the caller.
+    pub(crate) fn actor(&self) -> String {
+        match self {
+            Principal::User(user) => user.username.clone(),
+            Principal::Token(token) => format!("token:{}", token.name),
+        }
+    }
+
+    /// Why a change is refused to this caller.
+    pub(crate) fn no_control(&self) -> String {
+        match self {
+            Principal::User(user) => {
+                format!(
+                    "{} is a {} and may not change anything",
+                    user.username, user.role
+                )
+            }
+            Principal::Token(token) => format!("token {} does not allow control", token.name),
+        }
+    }
+}
+
+/// The caller of a request that [`guard`] let in, with the accounts to
+/// record what they do. Handlers take it as an extractor; without the
+/// middleware in front it refuses, so a route cannot be left open by
+/// accident.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub(crate) who: Principal,
+    pub(crate) accounts: Arc<Accounts>,
+}
+
+impl Caller {
+    /// Records what the caller did, off the async threads.
+    pub(crate) fn audit(&self, action: &'static str, detail: String) {
+        let accounts = self.accounts.clone();
+        let actor = self.who.actor();
+        tokio::task::spawn_blocking(move || accounts.record(&actor, action, detail));
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Caller, ApiError> {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(|| ApiError::Unauthorized("sign in first".into()))
+    }
+}
+
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+fn under(path: &str, prefix: &str) -> bool {
+    path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The session cookie's value in `headers`, if any.
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.trim())
+        .filter(|value| !value.is_empty())
+}
+
+/// The token of an `Authorization: Bearer …` header, if there is one.
+fn bearer(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|text| text.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .map(|token| Some(token.to_owned()))
+        .ok_or_else(|| {
+            ApiError::Unauthorized("the `Authorization` header must be `Bearer <token>`".into())
+        })
+}
+
+/// Works out who is calling: the session cookie first, then a bearer token.
+async fn identify(accounts: &Arc<Accounts>, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    let cookie = session_cookie(headers).map(str::to_owned);
+    let bearer = bearer(headers)?;
+    if cookie.is_none() && bearer.is_none() {
+        return Err(ApiError::Unauthorized(
+            "sign in first (or send `Authorization: Bearer <token>`)".into(),
+        ));
+    }
+    let accounts = accounts.clone();
+    let found =
+        tokio::task::spawn_blocking(move || -> Result<Result<Principal, ApiError>, StoreError> {
+            if let Some(cookie) = &cookie
+                && let Some(user) = accounts.session(cookie)?
+            {
+                return Ok(Ok(Principal::User(user)));
+            }
+            let Some(secret) = bearer else {
+                return Ok(Err(ApiError::Unauthorized(
+                    "your session has ended; sign in again".into(),
+                )));
+            };
+            Ok(match accounts.token(&secret)? {
+                None => Err(ApiError::Unauthorized("unknown token".into())),
+                Some(token) if token.revoked.is_some() => Err(ApiError::Unauthorized(format!(
+                    "token {} has been revoked",
+                    token.name
+                ))),
+                Some(token) => Ok(Principal::Token(token)),
+            })
+        })
+        .await
+        .map_err(|error| ApiError::Internal(format!("the session check panicked: {error}")))?;
+    found.map_err(|error| ApiError::Internal(format!("cannot check the session: {error}")))?
+}
+
+/// Whether `who` may call `method path` at all (rooms are the handlers' part).
+fn allowed(who: &Principal, method: &Method, path: &str) -> Result<(), ApiError> {
+    let admin_only = ["/api/users", "/api/tokens", "/api/audit"]
+        .iter()
+        .any(|prefix| under(path, prefix));
+    if admin_only {
+        return if who.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "only an admin may manage users, tokens and the audit log".into(),
+            ))
+        };
+    }
+    if path == "/api/auth/me" {
+        return Ok(());
+    }
+    if *method == Method::GET || *method == Method::HEAD {
+        return if who.can_read() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!("{} may not read", who.actor())))
+        };
+    }
+    if who.can_control() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(who.no_control()))
+    }
+}
+
+/// The middleware in front of the whole router: static files and the public
+/// `/api` paths pass; every other `/api` request needs a session or a token
+/// that allows it, and carries its [`Caller`] on.
+pub(crate) async fn guard(
+    State(accounts): State<Arc<Accounts>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if !is_api(path) || PUBLIC.contains(&path) {
+        return next.run(request).await;
+    }
+    let who = match identify(&accounts, request.headers()).await {
+        Ok(who) => who,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if let Err(refusal) = allowed(&who, request.method(), path) {
+        return refusal.into_response();
+    }
+    request.extensions_mut().insert(Caller { who, accounts });
+    next.run(request).await
+}
+
+/// The client's address, when the server records it.
+fn client_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            "a=1; hearth_session=abc ; b=2".parse().unwrap(),
+        );
+        assert_eq!(session_cookie(&headers), Some("abc"));
+        headers.insert(header::COOKIE, "hearth_session=".parse().unwrap());
+        assert_eq!(session_cookie(&headers), None);
+    }
+
+    #[test]
+    fn usernames_are_plain() {
+        assert!(check_username("ann.b_c-1").is_ok());
+        for bad in ["", "ann b", "ä", &"x".repeat(65)] {
+            assert!(check_username(bad).is_err(), "{bad:?}");
+        }
+    }
+}
