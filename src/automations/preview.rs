@@ -28,11 +28,11 @@ pub(crate) fn upcoming(
     }
 }
 
-/// Where `at` falls in `(now, now + days]`, as a percentage of the span,
-/// for the timeline's markers.
-pub(crate) fn position(at: DateTime<Utc>, now: DateTime<Utc>, days: u32) -> f64 {
+/// Where `at` falls in `(from, from + days]`, as a percentage of the span,
+/// for a timeline's marks.
+pub(crate) fn position(at: DateTime<Utc>, from: DateTime<Utc>, days: u32) -> f64 {
     let span = TimeDelta::days(i64::from(days)).num_seconds() as f64;
-    ((at - now).num_seconds() as f64 / span * 100.0).clamp(0.0, 100.0)
+    ((at - from).num_seconds() as f64 / span * 100.0).clamp(0.0, 100.0)
 }
 
 #[cfg(test)]

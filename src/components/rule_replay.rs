@@ -1,13 +1,15 @@
 //! "When would this rule have fired?": the hub runs the rule over the last
 //! few days of stored readings, and the moments it would have fired are
-//! listed with what its trigger saw.
+//! marked on a track of those days and listed with what its trigger saw.
 
+use chrono::{DateTime, TimeDelta, Utc};
 use hearth_core::rules::Replayed;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::SubmitEvent;
 
 use crate::app_context::use_app_context;
+use crate::automations::preview::position;
 use crate::automations::{replay, when};
 
 /// The longest replay the hub answers.
@@ -17,7 +19,8 @@ const MAX_DAYS: u32 = 31;
 pub(crate) fn RuleReplay(id: String) -> impl IntoView {
     let ctx = use_app_context();
     let days = RwSignal::new(1_u32);
-    let found = RwSignal::new(None::<Result<Vec<Replayed>, String>>);
+    // The answer, with the span it covers: `days` up to `now`.
+    let found = RwSignal::new(None::<(DateTime<Utc>, u32, Result<Vec<Replayed>, String>)>);
     let busy = RwSignal::new(false);
     let field = format!("rule-replay-days-{id}");
     let submit = move |ev: SubmitEvent| {
@@ -27,18 +30,30 @@ pub(crate) fn RuleReplay(id: String) -> impl IntoView {
         let now = ctx.now.get_untracked();
         busy.set(true);
         spawn_local(async move {
-            found.try_set(Some(replay(&id, now, days).await));
+            let answer = replay(&id, now, days).await;
+            found.try_set(Some((now - TimeDelta::days(i64::from(days)), days, answer)));
             busy.try_set(false);
         });
     };
     let body = move || {
         found.with(|answer| match answer {
             None => ().into_any(),
-            Some(Err(message)) => view! { <p role="alert">{message.clone()}</p> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => {
+            Some((_, _, Err(message))) => {
+                view! { <p role="alert">{message.clone()}</p> }.into_any()
+            }
+            Some((_, _, Ok(list))) if list.is_empty() => {
                 view! { <p>"It would not have fired."</p> }.into_any()
             }
-            Some(Ok(list)) => view! {
+            Some((from, days, Ok(list))) => view! {
+                <div class="timeline-track" aria-hidden="true">
+                    {list
+                        .iter()
+                        .map(|moment| {
+                            let left = format!("left: {:.2}%", position(moment.at, *from, *days));
+                            view! { <span class="timeline-mark" style=left></span> }
+                        })
+                        .collect_view()}
+                </div>
                 <ol class="replayed">
                     {list
                         .iter()
