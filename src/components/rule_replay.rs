@@ -49,8 +49,8 @@ pub(crate) fn RuleReplay(id: String) -> impl IntoView {
                     {list
                         .iter()
                         .map(|moment| {
-                            let left = format!("left: {:.2}%", position(moment.at, *from, *days));
-                            view! { <span class="timeline-mark" style=left></span> }
+                            let left = format!("{:.2}%", position(moment.at, *from, *days));
+                            view! { <span class="timeline-mark" style:left=left></span> }
                         })
                         .collect_view()}
                 </div>

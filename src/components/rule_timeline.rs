@@ -43,17 +43,15 @@ pub(crate) fn RuleTimeline(
                 let marks = list
                     .iter()
                     .map(|next| {
-                        let left = format!("left: {:.2}%", position(next.at, *now, PREVIEW_DAYS));
-                        view! { <span class="timeline-mark" style=left></span> }
+                        let left = format!("{:.2}%", position(next.at, *now, PREVIEW_DAYS));
+                        view! { <span class="timeline-mark" style:left=left></span> }
                     })
                     .collect_view();
                 let days = (1..PREVIEW_DAYS)
                     .map(|day| {
-                        let left = format!(
-                            "left: {:.2}%",
-                            f64::from(day) * 100.0 / f64::from(PREVIEW_DAYS)
-                        );
-                        view! { <span class="timeline-day" style=left></span> }
+                        let left =
+                            format!("{:.2}%", f64::from(day) * 100.0 / f64::from(PREVIEW_DAYS));
+                        view! { <span class="timeline-day" style:left=left></span> }
                     })
                     .collect_view();
                 let items = list
@@ -74,6 +72,8 @@ pub(crate) fn RuleTimeline(
             }
         })
     };
+    // Marks are placed through the CSSOM (`style:left`), which the hub's
+    // Content-Security-Policy allows where a `style` attribute is refused.
     view! {
         <div class="rule-preview" role="group" aria-label=label>
             {body}
