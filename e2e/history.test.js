@@ -163,7 +163,7 @@ describe('history chart against a hub with backfilled history', () => {
 
   test('Download CSV gives the rows of the range in view', async () => {
     const href = await page.locator('a.csv').getAttribute('href');
-    const response = await fetch(new URL(href, hub.url));
+    const response = await hub.fetch(href);
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type'), /^text\/csv/);
     const lines = (await response.text()).trim().split('\n');
