@@ -10,6 +10,7 @@
 //!   backoff and liveness, `chart`, `router`); components stay thin.
 
 mod app_context;
+mod auth;
 mod automations;
 mod bluetooth;
 mod chart;
@@ -30,11 +31,16 @@ use leptos::logging::warn;
 use leptos::prelude::*;
 
 use app_context::AppContext;
+use auth::{Session, SessionState};
+use components::sign_out::SignOut;
+use components::user_badge::UserBadge;
 use hub_client::HubHandle;
+use pages::audit::AuditPage;
 use pages::automations::AutomationsPage;
 use pages::bench_chart::ChartBenchPage;
 use pages::device::DevicePage;
 use pages::home::HomePage;
+use pages::login::LoginPage;
 use router::{Route, Router};
 
 #[cfg(test)]
@@ -52,12 +58,60 @@ pub fn App() -> impl IntoView {
         Ok(clock) => on_cleanup(move || clock.clear()),
         Err(_) => warn!("no clock: relative times and command timeouts will not update"),
     }
-    hub_client::spawn(ctx, inputs);
     let router = Router::provide();
-    move || match router.route() {
-        Route::Home => view! { <HomePage /> }.into_any(),
-        Route::Device(id) => view! { <DevicePage id /> }.into_any(),
-        Route::Automations => view! { <AutomationsPage /> }.into_any(),
-        Route::ChartBench { points } => view! { <ChartBenchPage points /> }.into_any(),
+    let session = Session::provide();
+    session.follow_connection(ctx.connection);
+    // The live connection opens once someone is signed in (or the hub cannot
+    // say, offline), owned by the app rather than by this effect.
+    let owner = Owner::current();
+    let mut inputs = Some(inputs);
+    Effect::new(move || {
+        if session.lets_app_run()
+            && let Some(inputs) = inputs.take()
+        {
+            match &owner {
+                Some(owner) => owner.with(|| hub_client::spawn(ctx, inputs)),
+                None => hub_client::spawn(ctx, inputs),
+            }
+        }
+    });
+    Effect::new(move || {
+        let signed_out = matches!(session.state(), SessionState::SignedOut { .. });
+        if signed_out && router.route() != Route::Login {
+            router.go(Route::Login);
+        }
+    });
+    let account_bar = move || {
+        session.account().map(|account| {
+            let audit = account.is_admin().then(|| {
+                view! {
+                    <a href="/audit" on:click=move |ev| router.follow(ev, Route::Audit)>
+                        "Audit log"
+                    </a>
+                }
+            });
+            view! {
+                <nav class="account-bar" aria-label="Account">
+                    {audit}
+                    <UserBadge account />
+                    <SignOut session />
+                </nav>
+            }
+        })
+    };
+    let page = move || match (router.route(), session.state()) {
+        (Route::Login, _) | (_, SessionState::SignedOut { .. }) => {
+            view! { <LoginPage /> }.into_any()
+        }
+        (_, SessionState::Checking) => view! { <p class="empty">"Signing in…"</p> }.into_any(),
+        (Route::Home, _) => view! { <HomePage /> }.into_any(),
+        (Route::Device(id), _) => view! { <DevicePage id /> }.into_any(),
+        (Route::Automations, _) => view! { <AutomationsPage /> }.into_any(),
+        (Route::Audit, _) => view! { <AuditPage /> }.into_any(),
+        (Route::ChartBench { points }, _) => view! { <ChartBenchPage points /> }.into_any(),
+    };
+    view! {
+        {account_bar}
+        {page}
     }
 }

@@ -4,7 +4,9 @@
 // crate-private through the `pub(crate)` component, which the lint cannot see.
 #![allow(unreachable_pub)]
 
+pub(crate) mod audit;
 pub(crate) mod automations;
 pub(crate) mod bench_chart;
 pub(crate) mod device;
 pub(crate) mod home;
+pub(crate) mod login;

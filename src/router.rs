@@ -19,6 +19,10 @@ pub(crate) enum Route {
     Device(DeviceId),
     /// `/automations`: the rules the hub runs.
     Automations,
+    /// `/login`, with a one-time `?setup=CODE` or without.
+    Login,
+    /// `/audit`: who did what, for admins.
+    Audit,
     /// `/bench/chart?points=N`: the chart's cold-render benchmark.
     ChartBench {
         points: usize,
@@ -39,6 +43,12 @@ impl Route {
         if path == "/automations" {
             return Route::Automations;
         }
+        if path == "/login" {
+            return Route::Login;
+        }
+        if path == "/audit" {
+            return Route::Audit;
+        }
         if path == "/bench/chart" {
             let points = query
                 .trim_start_matches('?')
@@ -56,6 +66,8 @@ impl Route {
             Route::Home => "/".to_owned(),
             Route::Device(id) => format!("/devices/{}", encode(id.as_str())),
             Route::Automations => "/automations".to_owned(),
+            Route::Login => "/login".to_owned(),
+            Route::Audit => "/audit".to_owned(),
             Route::ChartBench { points } => format!("/bench/chart?points={points}"),
         }
     }
@@ -176,6 +188,8 @@ mod tests {
             ("/devices/a/b", "", Route::Home),
             ("/automations", "", Route::Automations),
             ("/automations/", "?x=1", Route::Automations),
+            ("/login", "?setup=abc", Route::Login),
+            ("/audit", "", Route::Audit),
             (
                 "/bench/chart",
                 "?points=1000000",

@@ -59,8 +59,13 @@ pub(crate) fn DeviceCard(entry: DeviceEntry) -> impl IntoView {
     let unavailable = move || !entry.available.get();
     let status_id = format!("device-{}-status", device.id);
     let described_by = status_id.clone();
-    let disabled =
-        move || (unavailable() || !ctx.connection.with(|c| c.is_connected())).then_some("true");
+    // A viewer's controls are disabled the same way, and say why.
+    let session = crate::auth::use_session();
+    let view_only = move || session.is_some_and(|session| session.view_only());
+    let disabled = move || {
+        (unavailable() || view_only() || !ctx.connection.with(|c| c.is_connected()))
+            .then_some("true")
+    };
     let controls = (switch || setpoint.is_some() || modes.is_some() || fan.is_some()).then(|| {
         view! {
             <fieldset
@@ -69,6 +74,14 @@ pub(crate) fn DeviceCard(entry: DeviceEntry) -> impl IntoView {
                 aria-describedby=move || unavailable().then(|| described_by.clone())
                 title=move || unavailable().then_some(DEVICE_UNAVAILABLE)
             >
+                {move || {
+                    view_only()
+                        .then(|| {
+                            view! {
+                                <p class="view-only">"View only: your account cannot switch devices."</p>
+                            }
+                        })
+                }}
                 {switch.then(|| view! { <PowerSwitch entry /> })}
                 {setpoint.map(|range| view! { <SetpointStepper entry range /> })}
                 {modes.map(|modes| view! { <ModeSelect entry modes /> })}

@@ -1,0 +1,231 @@
+//! The hub's account endpoints as the dashboard calls them: sign in (with a
+//! password or the one-time setup code), sign out, who am I, and the audit
+//! log. Each answer becomes a value the pages can show as it is.
+
+use chrono::{DateTime, Utc};
+use js_sys::{JSON, Object, Reflect};
+use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{RequestInit, Response};
+
+use super::Account;
+
+/// Why signing in did not work, in words for the login page.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum LoginError {
+    /// Wrong name, password or code: the hub's own message.
+    Refused(String),
+    /// Too many attempts; the hub takes the next in this many seconds.
+    Limited(u64),
+    Unreachable,
+    Other(String),
+}
+
+impl LoginError {
+    fn from_answer(status: u16, message: Option<String>, retry_after: Option<u64>) -> LoginError {
+        match status {
+            429 => LoginError::Limited(retry_after.unwrap_or(60)),
+            400 | 401 | 403 | 404 => LoginError::Refused(
+                message.unwrap_or_else(|| "Wrong username or password.".to_owned()),
+            ),
+            _ => {
+                LoginError::Other(message.unwrap_or_else(|| format!("The hub answered {status}.")))
+            }
+        }
+    }
+
+    pub(crate) fn text(&self) -> String {
+        match self {
+            LoginError::Refused(message) => sentence(message),
+            LoginError::Limited(1) => "Too many attempts. Try again in 1 second.".to_owned(),
+            LoginError::Limited(seconds) => {
+                format!("Too many attempts. Try again in {seconds} seconds.")
+            }
+            LoginError::Unreachable => "The hub cannot be reached.".to_owned(),
+            LoginError::Other(message) => sentence(message),
+        }
+    }
+}
+
+/// The hub's messages are lower-case clauses (`wrong username or password`);
+/// the page shows sentences.
+fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    let mut out: String = first.to_uppercase().chain(chars).collect();
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+/// One line of the audit log (`GET /api/audit`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct AuditEntry {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) actor: String,
+    pub(crate) action: String,
+    /// What it was done to and how it went, in words.
+    #[serde(default)]
+    pub(crate) detail: String,
+}
+
+/// What came back: the status, the body, and `Retry-After` in seconds.
+struct Answer {
+    status: u16,
+    body: String,
+    retry_after: Option<u64>,
+}
+
+impl Answer {
+    fn message(&self) -> Option<String> {
+        let body = JSON::parse(&self.body).ok()?;
+        ["message", "error"]
+            .iter()
+            .find_map(|name| Reflect::get(&body, &(*name).into()).ok()?.as_string())
+    }
+}
+
+async fn send(method: &str, url: &str, body: Option<String>) -> Result<Answer, ()> {
+    let window = web_sys::window().ok_or(())?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = body {
+        let headers = Object::new();
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&headers, &"content-type".into(), &"application/json".into());
+        init.set_headers(&headers);
+        init.set_body(&JsValue::from_str(&body));
+    }
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .and_then(JsValue::dyn_into)
+        .map_err(drop)?;
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|value| value.trim().parse().ok());
+    let body = match response.text() {
+        Ok(promise) => JsFuture::from(promise).await.ok(),
+        Err(_) => None,
+    }
+    .and_then(|text| text.as_string())
+    .unwrap_or_default();
+    Ok(Answer {
+        status: response.status(),
+        body,
+        retry_after,
+    })
+}
+
+/// The signed-in account; `Ok(None)` when nobody is; `Err` when the hub
+/// could not say.
+pub(crate) async fn me() -> Result<Option<Account>, ()> {
+    let answer = send("GET", "/api/auth/me", None).await?;
+    match answer.status {
+        200 => serde_json::from_str(&answer.body).map(Some).map_err(drop),
+        401 => Ok(None),
+        _ => Err(()),
+    }
+}
+
+pub(crate) async fn login(username: &str, password: &str) -> Result<Account, LoginError> {
+    let body = serde_json::json!({ "username": username, "password": password }).to_string();
+    signed_in(send("POST", "/api/auth/login", Some(body)).await)
+}
+
+/// Signs in with the one-time code the hub printed at its first start.
+pub(crate) async fn setup(code: &str) -> Result<Account, LoginError> {
+    let body = serde_json::json!({ "code": code }).to_string();
+    signed_in(send("POST", "/api/auth/setup", Some(body)).await)
+}
+
+fn signed_in(answer: Result<Answer, ()>) -> Result<Account, LoginError> {
+    let answer = answer.map_err(|()| LoginError::Unreachable)?;
+    if answer.status == 200 {
+        return serde_json::from_str(&answer.body)
+            .map_err(|_| LoginError::Other("The hub's answer made no sense.".to_owned()));
+    }
+    Err(LoginError::from_answer(
+        answer.status,
+        answer.message(),
+        answer.retry_after,
+    ))
+}
+
+/// Ends the session on the hub; the page reloads after it whatever happens.
+pub(crate) async fn logout() {
+    let _ = send("POST", "/api/auth/logout", None).await;
+}
+
+/// The newest `limit` audit entries, newest first; `Err(None)` when the
+/// session is over.
+pub(crate) async fn audit(limit: usize) -> Result<Vec<AuditEntry>, Option<String>> {
+    let answer = send("GET", &format!("/api/audit?limit={limit}"), None)
+        .await
+        .map_err(|()| Some("The hub cannot be reached.".to_owned()))?;
+    match answer.status {
+        200 => serde_json::from_str(&answer.body)
+            .map_err(|e| Some(format!("The audit log could not be read: {e}."))),
+        401 => Err(None),
+        status => Err(Some(sentence(
+            &answer
+                .message()
+                .unwrap_or_else(|| format!("the hub answered {status}")),
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn refusals_read_as_sentences() {
+        let table = [
+            (
+                LoginError::from_answer(401, Some("wrong username or password".into()), None),
+                "Wrong username or password.",
+            ),
+            (
+                LoginError::from_answer(429, None, Some(8)),
+                "Too many attempts. Try again in 8 seconds.",
+            ),
+            (
+                LoginError::from_answer(429, Some("slow down".into()), Some(1)),
+                "Too many attempts. Try again in 1 second.",
+            ),
+            (
+                LoginError::from_answer(404, Some("the setup code was already used".into()), None),
+                "The setup code was already used.",
+            ),
+            (
+                LoginError::from_answer(500, None, None),
+                "The hub answered 500.",
+            ),
+            (LoginError::Unreachable, "The hub cannot be reached."),
+        ];
+        for (error, want) in table {
+            assert_eq!(error.text(), want, "{error:?}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn audit_entries_read_as_the_hub_writes_them() {
+        let entries: Vec<AuditEntry> = serde_json::from_str(
+            r#"[{"at":"2026-11-26T18:00:00Z","actor":"ann","action":"command","detail":"porch-light turn_on: ok"},
+                {"at":"2026-11-26T16:00:00Z","actor":"token:shed","action":"login"}]"#,
+        )
+        .unwrap();
+        assert_eq!(entries[0].actor, "ann");
+        assert_eq!(entries[0].detail, "porch-light turn_on: ok");
+        assert_eq!(entries[1].detail, "");
+        assert!(entries[0].at > entries[1].at);
+    }
+}
