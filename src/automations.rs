@@ -6,7 +6,7 @@
 //! firings the browser computes itself.
 
 use chrono::{DateTime, Utc};
-use hearth_core::rules::{Replayed, Rule, RuleStatus, SiteZone, Template, Trace};
+use hearth_core::rules::{Rule, RuleStatus, SiteZone, Template};
 use js_sys::{JSON, Object, Reflect};
 use leptos::logging::warn;
 use leptos::prelude::*;
@@ -208,10 +208,12 @@ pub(crate) fn traces_url(id: &str) -> String {
     format!("{RULES}/{}/traces", encode(id))
 }
 
-/// Rule `id`'s stored traces, oldest first.
-pub(crate) async fn traces(id: &str) -> Result<Vec<Trace>, String> {
+/// Rule `id`'s stored traces, oldest first, as the browser parsed them:
+/// the page only shows them, and reading them with the browser's
+/// `JSON.parse` spares the wasm serde's decoders of `Trace` and its kin.
+pub(crate) async fn traces(id: &str) -> Result<Vec<JsValue>, String> {
     let text = call("GET", &traces_url(id), None, "Could not load the traces").await?;
-    serde_json::from_str(&text).map_err(|e| format!("The hub's traces were unreadable ({e})."))
+    json_list(&text).ok_or_else(|| "The hub's traces were unreadable.".to_owned())
 }
 
 /// Where rule `id` is replayed over the `days` before `now`.
@@ -226,12 +228,13 @@ pub(crate) fn replay_url(id: &str, now: DateTime<Utc>, days: u32) -> String {
     )
 }
 
-/// When rule `id` would have fired over the last `days`, earliest first.
+/// When rule `id` would have fired over the last `days`, earliest first,
+/// parsed by the browser as [`traces`] are.
 pub(crate) async fn replay(
     id: &str,
     now: DateTime<Utc>,
     days: u32,
-) -> Result<Vec<Replayed>, String> {
+) -> Result<Vec<JsValue>, String> {
     let text = call(
         "GET",
         &replay_url(id, now, days),
@@ -239,7 +242,51 @@ pub(crate) async fn replay(
         "Could not replay the rule",
     )
     .await?;
-    serde_json::from_str(&text).map_err(|e| format!("The hub's replay was unreadable ({e})."))
+    json_list(&text).ok_or_else(|| "The hub's replay was unreadable.".to_owned())
+}
+
+/// The items of a JSON array, or `None` when `text` is not one.
+fn json_list(text: &str) -> Option<Vec<JsValue>> {
+    JSON::parse(text)
+        .ok()
+        .filter(js_sys::Array::is_array)
+        .map(|list| js_sys::Array::from(&list).iter().collect())
+}
+
+/// A field of a parsed JSON object, `undefined` when absent.
+pub(crate) fn field(object: &JsValue, name: &str) -> JsValue {
+    Reflect::get(object, &name.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A text field, empty when absent.
+pub(crate) fn text(object: &JsValue, name: &str) -> String {
+    string(object, name).unwrap_or_default()
+}
+
+/// A whole-number field (an index), 0 when absent.
+pub(crate) fn index(object: &JsValue, name: &str) -> usize {
+    field(object, name).as_f64().unwrap_or_default() as usize
+}
+
+/// An array field's items, none when absent.
+pub(crate) fn items(object: &JsValue, name: &str) -> Vec<JsValue> {
+    let list = field(object, name);
+    if js_sys::Array::is_array(&list) {
+        js_sys::Array::from(&list).iter().collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// An RFC 3339 instant from the hub, in the browser's time zone as [`when`]
+/// writes it, and its milliseconds since the epoch.
+pub(crate) fn when_text(at: &str) -> (String, f64) {
+    let utc_ms = js_sys::Date::parse(at);
+    if utc_ms.is_nan() {
+        return (at.to_owned(), f64::NAN);
+    }
+    let ms = utc_ms as i64;
+    (time_text::full(ms + local_offset_ms(ms)), utc_ms)
 }
 
 pub(crate) async fn act(verb: Verb, id: &str) -> Result<(), String> {

@@ -3,14 +3,14 @@
 //! marked on a track of those days and listed with what its trigger saw.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use hearth_core::rules::Replayed;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsValue;
 use web_sys::SubmitEvent;
 
 use crate::app_context::use_app_context;
 use crate::automations::preview::position;
-use crate::automations::{replay, when};
+use crate::automations::{replay, text, when_text};
 
 /// The longest replay the hub answers.
 const MAX_DAYS: u32 = 31;
@@ -20,7 +20,7 @@ pub(crate) fn RuleReplay(id: String) -> impl IntoView {
     let ctx = use_app_context();
     let days = RwSignal::new(1_u32);
     // The answer, with the span it covers: `days` up to `now`.
-    let found = RwSignal::new(None::<(DateTime<Utc>, u32, Result<Vec<Replayed>, String>)>);
+    let found = RwSignal::new_local(None::<(DateTime<Utc>, u32, Result<Vec<JsValue>, String>)>);
     let busy = RwSignal::new(false);
     let field = format!("rule-replay-days-{id}");
     let submit = move |ev: SubmitEvent| {
@@ -48,8 +48,14 @@ pub(crate) fn RuleReplay(id: String) -> impl IntoView {
                 <div class="timeline-track" aria-hidden="true">
                     {list
                         .iter()
-                        .map(|moment| {
-                            let left = format!("{:.2}%", position(moment.at, *from, *days));
+                        .filter_map(|moment| {
+                            let (_, ms) = when_text(&text(moment, "at"));
+                            ms.is_finite()
+                                .then(|| DateTime::from_timestamp_millis(ms as i64))
+                                .flatten()
+                        })
+                        .map(|at| {
+                            let left = format!("{:.2}%", position(at, *from, *days));
                             view! { <span class="timeline-mark" style:left=left></span> }
                         })
                         .collect_view()}
@@ -58,9 +64,11 @@ pub(crate) fn RuleReplay(id: String) -> impl IntoView {
                     {list
                         .iter()
                         .map(|moment| {
+                            let at = text(moment, "at");
+                            let (shown, _) = when_text(&at);
                             view! {
-                                <li data-at=moment.at.to_rfc3339()>
-                                    {format!("{}: {}", when(moment.at), moment.reason)}
+                                <li data-at=at>
+                                    {format!("{shown}: {}", text(moment, "reason"))}
                                 </li>
                             }
                         })

@@ -1,18 +1,20 @@
 //! A rule's stored traces, newest first: for each firing, rejection, skip
 //! or miss, when and which trigger, what it saw, every condition's result
 //! and every action's outcome. Read again whenever the rule changes (a
-//! firing pushes the rule, so a new trace shows up on its own).
+//! firing pushes the rule, so a new trace shows up on its own). The traces
+//! are read from the browser's parse of the JSON (`docs/automations.md`
+//! has its shape), not decoded into core's types.
 
-use hearth_core::rules::{Decision, Outcome, StepResult, Trace};
 use leptos::logging::warn;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsValue;
 
-use crate::automations::{traces, when};
+use crate::automations::{field, index, items, text, traces, when_text};
 
 #[component]
 pub(crate) fn RuleTraces(id: String, #[prop(into)] changed: Signal<()>) -> impl IntoView {
-    let found = RwSignal::new(None::<Result<Vec<Trace>, String>>);
+    let found = RwSignal::new_local(None::<Result<Vec<JsValue>, String>>);
     Effect::new(move || {
         changed.track();
         let id = id.clone();
@@ -45,68 +47,41 @@ pub(crate) fn RuleTraces(id: String, #[prop(into)] changed: Signal<()>) -> impl 
     }
 }
 
-fn trace_view(trace: &Trace) -> impl IntoView + use<> {
-    let (kind, at, head, conditions) = match &trace.decision {
-        Decision::Fired(firing) if firing.by_hand => (
-            "fired",
-            firing.at,
-            "Run by hand".to_owned(),
-            firing.trace.clone(),
-        ),
-        Decision::Fired(firing) => (
-            "fired",
-            firing.at,
-            format!("Fired by trigger {}: {}", firing.trigger + 1, firing.reason),
-            firing.trace.clone(),
-        ),
-        Decision::Rejected {
-            trigger,
-            at,
-            reason,
-            trace,
-        } => (
-            "rejected",
-            *at,
-            format!("Trigger {} ({reason}), but a condition failed", trigger + 1),
-            trace.clone(),
-        ),
-        Decision::Skipped {
-            trigger,
-            at,
-            reason,
-        } => (
-            "skipped",
-            *at,
-            format!("Trigger {} skipped: {reason}", trigger + 1),
-            Vec::new(),
-        ),
-        Decision::Missed { trigger, scheduled } => (
-            "missed",
-            *scheduled,
-            format!("Trigger {} missed while the hub was down", trigger + 1),
-            Vec::new(),
-        ),
+fn trace_view(trace: &JsValue) -> impl IntoView + use<> {
+    let decision = field(trace, "decision");
+    let kind = text(&decision, "decision");
+    let trigger = index(&decision, "trigger") + 1;
+    let reason = text(&decision, "reason");
+    let by_hand = field(&decision, "by_hand").as_bool().unwrap_or(false);
+    let head = match kind.as_str() {
+        "fired" if by_hand => "Run by hand".to_owned(),
+        "fired" => format!("Fired by trigger {trigger}: {reason}"),
+        "rejected" => format!("Trigger {trigger} ({reason}), but a condition failed"),
+        "skipped" => format!("Trigger {trigger} skipped: {reason}"),
+        _ => format!("Trigger {trigger} missed while the hub was down"),
     };
-    let conditions = conditions
-        .into_iter()
+    let at = match kind.as_str() {
+        "missed" => text(&decision, "scheduled"),
+        _ => text(&decision, "at"),
+    };
+    let (shown, _) = when_text(&at);
+    let conditions = items(&decision, "trace")
+        .iter()
         .map(|result| {
-            let mark = if result.passed {
-                "✓ held"
-            } else {
-                "✗ failed"
-            };
-            view! {
-                <li data-passed=result.passed.to_string()>
-                    {format!("{}: {mark} ({})", result.path, result.why)}
-                </li>
-            }
+            let passed = field(result, "passed").as_bool().unwrap_or(false);
+            let mark = if passed { "✓ held" } else { "✗ failed" };
+            let line = format!("{}: {mark} ({})", text(result, "path"), text(result, "why"));
+            view! { <li data-passed=passed.to_string()>{line}</li> }
         })
         .collect_view();
-    let outcomes = trace.outcomes.iter().map(outcome_view).collect_view();
+    let outcomes = items(trace, "outcomes")
+        .iter()
+        .map(outcome_view)
+        .collect_view();
     view! {
         <li class="trace" data-decision=kind>
             <p>
-                <time datetime=at.to_rfc3339()>{when(at)}</time>
+                <time datetime=at>{shown}</time>
                 " · "
                 {head}
             </p>
@@ -116,13 +91,15 @@ fn trace_view(trace: &Trace) -> impl IntoView + use<> {
     }
 }
 
-fn outcome_view(outcome: &Outcome) -> impl IntoView + use<> {
-    let result = match &outcome.result {
-        StepResult::Done(_) => "done".to_owned(),
-        StepResult::Failed(error) => format!("failed: {}", error.message),
-        StepResult::Notified => "notified".to_owned(),
-        StepResult::Skipped(reason) => format!("skipped: {reason}"),
-        StepResult::Cancelled => "cancelled".to_owned(),
+/// `{"action", "at", "result": {"result": "done" | "failed" | …, "detail"}}`.
+fn outcome_view(outcome: &JsValue) -> impl IntoView + use<> {
+    let result = field(outcome, "result");
+    let detail = field(&result, "detail");
+    let said = match text(&result, "result").as_str() {
+        "failed" => format!("failed: {}", text(&detail, "message")),
+        "skipped" => format!("skipped: {}", detail.as_string().unwrap_or_default()),
+        other => other.to_owned(),
     };
-    view! { <li>{format!("Action {}: {result}, {}", outcome.action + 1, when(outcome.at))}</li> }
+    let (at, _) = when_text(&text(outcome, "at"));
+    view! { <li>{format!("Action {}: {said}, {at}", index(outcome, "action") + 1)}</li> }
 }
