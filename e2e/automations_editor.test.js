@@ -80,7 +80,7 @@ describe('the rule form against a live hub', () => {
     const hubWeek = (await hub.getJson(`api/rules/${id}/preview?days=7`)).map((p) => Date.parse(p.at));
     assert.deepEqual(browserWeek, hubWeek);
     // One mark a firing on the week's track, left to right.
-    const lefts = await week.locator('.timeline-mark').evaluateAll((marks) => marks.map((m) => parseFloat(getComputedStyle(m).left)));
+    const lefts = await week.locator('.timeline-mark').evaluateAll((marks) => marks.map((m) => parseFloat(m.getAttribute('x1'))));
     assert.equal(lefts.length, hubWeek.length);
     assert.ok(lefts.every((x, i) => i === 0 || x > lefts[i - 1]), `marks in order: ${lefts}`);
     assert.deepEqual(pageErrors, []);

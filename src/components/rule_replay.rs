@@ -45,7 +45,12 @@ pub(crate) fn RuleReplay(id: String) -> impl IntoView {
                 view! { <p>"It would not have fired."</p> }.into_any()
             }
             Some((from, days, Ok(list))) => view! {
-                <div class="timeline-track" aria-hidden="true">
+                <svg
+                    class="timeline-track"
+                    viewBox="0 0 100 10"
+                    preserveAspectRatio="none"
+                    aria-hidden="true"
+                >
                     {list
                         .iter()
                         .filter_map(|moment| {
@@ -55,11 +60,11 @@ pub(crate) fn RuleReplay(id: String) -> impl IntoView {
                                 .flatten()
                         })
                         .map(|at| {
-                            let left = format!("{:.2}%", position(at, *from, *days));
-                            view! { <span class="timeline-mark" style:left=left></span> }
+                            let x = format!("{:.2}", position(at, *from, *days));
+                            view! { <line class="timeline-mark" x1=x.clone() x2=x y1="0" y2="10"></line> }
                         })
                         .collect_view()}
-                </div>
+                </svg>
                 <ol class="replayed">
                     {list
                         .iter()
