@@ -215,7 +215,10 @@ async fn a_browser_relays_its_bluetooth_devices_to_the_hub() {
     let devices = hub.devices().await;
     assert_eq!(find(&devices, "ble-atc").readings[0].value, 21.5);
     // Every browser is told so, and its card says Unavailable.
-    assert!(!find(&devices, "ble-fan").available, "ble-fan still available");
+    assert!(
+        !find(&devices, "ble-fan").available,
+        "ble-fan still available"
+    );
     hub.shut_down().await.unwrap();
 }
 
