@@ -2,7 +2,8 @@
 // Bluetooth adapter (DevTools protocol: BluetoothEmulation on the browser
 // session, DeviceAccess on the page's): an Environmental Sensing thermometer
 // read, subscribed, re-read and relayed into the hub's history; an Automation
-// IO switch switched; and a disconnection shown as such.
+// IO switch switched; a disconnection shown as such; and the relayed switch
+// seen from another browser, unheld once this one closes.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Hub, eventually, launchBrowser } from './support.js';
@@ -203,5 +204,18 @@ describe('Bluetooth devices paired in the browser', () => {
     await card.locator('button.ble-refresh').click();
     await eventually(() => card.getAttribute('data-link'), (l) => l === 'connected', { what: 'connected again' });
     await eventually(() => value(card, 'temperature'), (t) => t === '23.00 °C', { what: '23.00 °C after reconnecting' });
+  });
+
+  test('another browser sees the relayed switch, and that no browser holds it once this one closes', async () => {
+    const id = await page.locator('article.ble-card', { hasText: 'Desk fan' }).getAttribute('data-device');
+    const other = await browser.newPage();
+    await other.goto(hub.url);
+    const card = other.locator(`article.card[data-device="${id}"]`);
+    await card.waitFor({ timeout: 20_000 });
+    assert.equal(await card.getAttribute('data-available'), 'true');
+    await page.close();
+    await eventually(() => card.getAttribute('data-available'), (a) => a === 'false', { what: 'the fan unavailable' });
+    assert.equal((await card.locator('.availability').textContent()).trim(), 'No browser holds this device');
+    await other.close();
   });
 });

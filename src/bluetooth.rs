@@ -18,6 +18,13 @@ use web_sys::BluetoothDevice;
 use crate::hub_client::HubHandle;
 use held::{HeldDevice, Wake};
 
+/// The hub's adapter for devices a browser holds (`devices::GATEWAY_ADAPTER`).
+pub(crate) const GATEWAY_ADAPTER: &str = "browser";
+
+/// What the card of a browser-held device says while no browser holds it.
+pub(crate) const NO_BROWSER: &str =
+    "No browser is holding this Bluetooth device: open Hearth near it";
+
 /// Whether this browser can pair Bluetooth devices, and if not, why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Support {

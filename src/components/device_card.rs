@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::app_context::use_app_context;
+use crate::bluetooth::{GATEWAY_ADAPTER, NO_BROWSER};
 use crate::components::card_alert::CardAlert;
 use crate::components::card_footer::CardFooter;
 use crate::components::fan_speed_picker::FanSpeedPicker;
@@ -57,6 +58,12 @@ pub(crate) fn DeviceCard(entry: DeviceEntry) -> impl IntoView {
     // is out of reach; the card's own "Unavailable" badge, which the group
     // names as its description, says why the device is.
     let unavailable = move || !entry.available.get();
+    // A device a browser relays is unavailable because no browser holds it.
+    let (why_unavailable, badge) = if device.adapter == GATEWAY_ADAPTER {
+        (NO_BROWSER, "No browser holds this device")
+    } else {
+        (DEVICE_UNAVAILABLE, "Unavailable")
+    };
     let status_id = format!("device-{}-status", device.id);
     let described_by = status_id.clone();
     // A viewer's controls are disabled the same way, and say why.
@@ -72,7 +79,7 @@ pub(crate) fn DeviceCard(entry: DeviceEntry) -> impl IntoView {
                 class="controls"
                 disabled=disabled
                 aria-describedby=move || unavailable().then(|| described_by.clone())
-                title=move || unavailable().then_some(DEVICE_UNAVAILABLE)
+                title=move || unavailable().then_some(why_unavailable)
             >
                 {move || {
                     view_only()
@@ -107,10 +114,10 @@ pub(crate) fn DeviceCard(entry: DeviceEntry) -> impl IntoView {
                 <p
                     class="availability"
                     id=status_id
-                    title=DEVICE_UNAVAILABLE
+                    title=why_unavailable
                     hidden=move || !unavailable()
                 >
-                    "Unavailable"
+                    {badge}
                 </p>
             </header>
             {readings}
