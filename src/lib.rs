@@ -41,6 +41,7 @@ use pages::bench_chart::ChartBenchPage;
 use pages::device::DevicePage;
 use pages::home::HomePage;
 use pages::login::LoginPage;
+use pages::tokens::TokensPage;
 use router::{Route, Router};
 
 #[cfg(test)]
@@ -83,16 +84,19 @@ pub fn App() -> impl IntoView {
     });
     let account_bar = move || {
         session.account().map(|account| {
-            let audit = account.is_admin().then(|| {
+            let admin = account.is_admin().then(|| {
                 view! {
                     <a href="/audit" on:click=move |ev| router.follow(ev, Route::Audit)>
                         "Audit log"
+                    </a>
+                    <a href="/tokens" on:click=move |ev| router.follow(ev, Route::Tokens)>
+                        "API tokens"
                     </a>
                 }
             });
             view! {
                 <nav class="account-bar" aria-label="Account">
-                    {audit}
+                    {admin}
                     <UserBadge account />
                     <SignOut session />
                 </nav>
@@ -108,6 +112,7 @@ pub fn App() -> impl IntoView {
         (Route::Device(id), _) => view! { <DevicePage id /> }.into_any(),
         (Route::Automations, _) => view! { <AutomationsPage /> }.into_any(),
         (Route::Audit, _) => view! { <AuditPage /> }.into_any(),
+        (Route::Tokens, _) => view! { <TokensPage /> }.into_any(),
         (Route::ChartBench { points }, _) => view! { <ChartBenchPage points /> }.into_any(),
     };
     view! {

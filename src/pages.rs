@@ -10,3 +10,4 @@ pub(crate) mod bench_chart;
 pub(crate) mod device;
 pub(crate) mod home;
 pub(crate) mod login;
+pub(crate) mod tokens;

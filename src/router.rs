@@ -23,6 +23,8 @@ pub(crate) enum Route {
     Login,
     /// `/audit`: who did what, for admins.
     Audit,
+    /// `/tokens`: the API tokens, for admins.
+    Tokens,
     /// `/bench/chart?points=N`: the chart's cold-render benchmark.
     ChartBench {
         points: usize,
@@ -49,6 +51,9 @@ impl Route {
         if path == "/audit" {
             return Route::Audit;
         }
+        if path == "/tokens" {
+            return Route::Tokens;
+        }
         if path == "/bench/chart" {
             let points = query
                 .trim_start_matches('?')
@@ -68,6 +73,7 @@ impl Route {
             Route::Automations => "/automations".to_owned(),
             Route::Login => "/login".to_owned(),
             Route::Audit => "/audit".to_owned(),
+            Route::Tokens => "/tokens".to_owned(),
             Route::ChartBench { points } => format!("/bench/chart?points={points}"),
         }
     }
@@ -190,6 +196,7 @@ mod tests {
             ("/automations/", "?x=1", Route::Automations),
             ("/login", "?setup=abc", Route::Login),
             ("/audit", "", Route::Audit),
+            ("/tokens", "", Route::Tokens),
             (
                 "/bench/chart",
                 "?points=1000000",

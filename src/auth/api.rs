@@ -173,12 +173,67 @@ pub(crate) async fn audit(limit: usize) -> Result<Vec<AuditEntry>, Option<String
         200 => serde_json::from_str(&answer.body)
             .map_err(|e| Some(format!("The audit log could not be read: {e}."))),
         401 => Err(None),
-        status => Err(Some(sentence(
-            &answer
-                .message()
-                .unwrap_or_else(|| format!("the hub answered {status}")),
-        ))),
+        _ => Err(Some(refusal(&answer))),
     }
+}
+
+/// A token as the admin API lists it (`GET /api/tokens`); `secret` only in
+/// the answer that created it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct TokenEntry {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) created: DateTime<Utc>,
+    #[serde(default)]
+    pub(crate) revoked: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub(crate) secret: Option<String>,
+}
+
+/// The scopes a token may have, as the hub names them.
+pub(crate) const SCOPES: [&str; 3] = ["ingest", "read", "control"];
+
+pub(crate) async fn tokens() -> Result<Vec<TokenEntry>, String> {
+    let answer = send("GET", "/api/tokens", None)
+        .await
+        .map_err(|()| "The hub cannot be reached.".to_owned())?;
+    if answer.status == 200 {
+        return serde_json::from_str(&answer.body)
+            .map_err(|e| format!("The token list could not be read: {e}."));
+    }
+    Err(refusal(&answer))
+}
+
+/// Creates a token; the answer carries its secret, this once.
+pub(crate) async fn create_token(name: &str, scopes: &[&str]) -> Result<TokenEntry, String> {
+    let body = serde_json::json!({ "name": name, "scopes": scopes }).to_string();
+    let answer = send("POST", "/api/tokens", Some(body))
+        .await
+        .map_err(|()| "The hub cannot be reached.".to_owned())?;
+    if answer.status == 201 {
+        return serde_json::from_str(&answer.body)
+            .map_err(|e| format!("The new token could not be read: {e}."));
+    }
+    Err(refusal(&answer))
+}
+
+pub(crate) async fn revoke_token(id: i64) -> Result<(), String> {
+    let answer = send("DELETE", &format!("/api/tokens/{id}"), None)
+        .await
+        .map_err(|()| "The hub cannot be reached.".to_owned())?;
+    if answer.status == 204 {
+        return Ok(());
+    }
+    Err(refusal(&answer))
+}
+
+fn refusal(answer: &Answer) -> String {
+    sentence(
+        &answer
+            .message()
+            .unwrap_or_else(|| format!("the hub answered {}", answer.status)),
+    )
 }
 
 #[cfg(test)]
@@ -227,5 +282,21 @@ mod tests {
         assert_eq!(entries[0].detail, "porch-light turn_on: ok");
         assert_eq!(entries[1].detail, "");
         assert!(entries[0].at > entries[1].at);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_new_token_carries_its_secret_and_a_listed_one_does_not() {
+        let created: TokenEntry = serde_json::from_str(
+            r#"{"id":3,"name":"shed","scopes":["ingest"],"created":"2026-11-26T18:00:00Z","revoked":null,"secret":"hx_abc"}"#,
+        )
+        .unwrap();
+        assert_eq!(created.secret.as_deref(), Some("hx_abc"));
+        let listed: TokenEntry = serde_json::from_str(
+            r#"{"id":3,"name":"shed","scopes":["ingest","read"],"created":"2026-11-26T18:00:00Z","revoked":"2026-11-26T19:00:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(listed.secret, None);
+        assert!(listed.revoked.is_some());
+        assert_eq!(listed.scopes, ["ingest", "read"]);
     }
 }
