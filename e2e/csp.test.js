@@ -41,6 +41,7 @@ describe('content security policy', () => {
     ['devices/living-room-thermometer', 'canvas'],
     ['automations', 'main'],
     ['audit', 'table.audit-log, .audit-error, .empty'],
+    ['tokens', 'form.token-form'],
     ['api/docs', 'body'],
   ]) {
     test(`/${path} runs without a single CSP violation`, async () => {
