@@ -25,7 +25,7 @@ test('the dashboard links to a page listing every route of the OpenAPI document'
   await page.goto(hub.url);
   await page.click('a[href="/api/docs"]');
   await page.waitForSelector('#routes tr');
-  const document = await (await fetch(new URL('api/openapi.json', hub.url))).json();
+  const document = await (await hub.fetch('api/openapi.json')).json();
   const operations = Object.values(document.paths).flatMap((item) =>
     ['get', 'post', 'put', 'delete', 'patch'].filter((method) => item[method]),
   );

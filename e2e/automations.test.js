@@ -19,7 +19,7 @@ describe('rules pushed to the dashboard', () => {
   let page;
   const pageErrors = [];
   const api = async (method, path, body) => {
-    const response = await fetch(new URL(path, hub.url), {
+    const response = await hub.fetch(path, {
       method,
       headers: body ? { 'content-type': 'application/json' } : {},
       body: body ? JSON.stringify(body) : undefined,

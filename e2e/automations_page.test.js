@@ -29,7 +29,7 @@ describe('automations page against a live hub', () => {
   let page;
   const pageErrors = [];
   const api = async (path, init) => {
-    const response = await fetch(new URL(path, hub.url), init);
+    const response = await hub.fetch(path, init);
     assert.ok(response.ok, `${init?.method ?? 'GET'} ${path}: ${response.status}`);
     return response.status === 204 ? null : response.json();
   };

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, DIST, Hub, eventually, launchBrowser, temperatures } from './support.js';
+import { CHROMIUM_ARGS, DIST, Hub, eventually, launchBrowser, signIn, temperatures } from './support.js';
 
 const indicator = '[role="status"].connection';
 const down = `${indicator}[data-state="offline"], ${indicator}[data-state="reconnecting"]`;
@@ -113,6 +113,7 @@ describe('installable PWA', () => {
       executablePath: '/usr/bin/chromium',
       args: CHROMIUM_ARGS,
     });
+    await signIn(context);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(hub.url);

@@ -16,9 +16,37 @@ export const CHROMIUM_ARGS = [
   '--disable-quic', '--no-first-run',
 ];
 
-/** `extraArgs` adds Chromium switches (the Bluetooth test enables Web Bluetooth). */
-export function launchBrowser({ extraArgs = [] } = {}) {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
+/** Session cookies of the hubs started so far, by hub URL: every browser context gets them. */
+const sessions = new Map();
+
+/**
+ * Chromium, signed in: every context it makes (and every page, each in a
+ * context of its own) carries the admin session of each hub started before.
+ * `extraArgs` adds Chromium switches (the Bluetooth test enables Web Bluetooth).
+ */
+export async function launchBrowser({ extraArgs = [] } = {}) {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    await signIn(context);
+    return context;
+  };
+  browser.newPage = async (options) => {
+    const context = await browser.newContext(options);
+    const page = await context.newPage();
+    page.once('close', () => context.close().catch(() => {}));
+    return page;
+  };
+  return browser;
+}
+
+/** Puts every started hub's session cookie into a Playwright browser context. */
+export async function signIn(context) {
+  const cookies = [...sessions].map(([url, value]) => ({
+    name: 'hearth_session', value, url, httpOnly: true, sameSite: 'Strict',
+  }));
+  if (cookies.length > 0) await context.addCookies(cookies);
 }
 
 /** A port that was free a moment ago, so a restarted hub can reuse it. */
@@ -46,6 +74,8 @@ export class Hub {
     this.url = `http://127.0.0.1:${port}/`;
     this.process = null;
     this.log = '';
+    /** The admin's session cookie, from the setup code the first run prints. */
+    this.session = null;
   }
 
   /** `dist` serves another copy of the built dashboard (the PWA tests edit theirs). */
@@ -57,7 +87,31 @@ export class Hub {
       dist,
     });
     await hub.spawn();
+    await hub.signIn();
     return hub;
+  }
+
+  /** Signs in as the first admin with the one-time setup code (once per data dir). */
+  async signIn() {
+    const code = this.setupCode;
+    if (!code) throw new Error(`the hub printed no setup link:\n${this.log}`);
+    const response = await fetch(new URL('api/auth/setup', this.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code }),
+    });
+    if (!response.ok) throw new Error(`POST /api/auth/setup: ${response.status} ${await response.text()}`);
+    const cookie = response.headers.get('set-cookie') ?? '';
+    this.session = /hearth_session=([^;]+)/.exec(cookie)?.[1];
+    if (!this.session) throw new Error(`no session cookie in ${cookie}`);
+    sessions.set(this.url, this.session);
+  }
+
+  /** `fetch` relative to the hub (`api/devices`), signed in as its admin. */
+  fetch(path, init = {}) {
+    const headers = new Headers(init.headers);
+    if (this.session) headers.set('cookie', `hearth_session=${this.session}`);
+    return fetch(new URL(path, this.url), { ...init, headers });
   }
 
   /** Starts the process and resolves once it prints its listening line. */
@@ -77,7 +131,11 @@ export class Hub {
       let out = '';
       child.stdout.on('data', (chunk) => {
         out += chunk;
-        if (out.includes('Hearth hub listening on http://')) {
+        // A fresh data dir's first run prints the setup link right after
+        // the listening line, in the same write.
+        const setup = /login\?setup=([0-9a-f]+)/.exec(out);
+        if (setup) this.setupCode = setup[1];
+        if (/Hearth hub listening on https?:\/\//.test(out) && (setup || this.session)) {
           clearTimeout(timer);
           resolve();
         }
@@ -113,7 +171,7 @@ export class Hub {
 
   /** `GET path` (relative to the hub, e.g. `api/history?…`), parsed. */
   async getJson(path) {
-    const response = await fetch(new URL(path, this.url));
+    const response = await this.fetch(path);
     if (!response.ok) throw new Error(`GET /${path}: ${response.status}`);
     return response.json();
   }

@@ -14,6 +14,7 @@ echo "==> building the dashboard (release)" >&2
 trunk build --release
 echo "==> building the hub (release)" >&2
 cargo build --release --quiet -p hearth-hub
+echo "==> starting the hub (on the first run with an empty data dir it prints a one-time sign-in link: open it)" >&2
 exec target/release/hearth-hub \
     --listen "${HEARTH_LISTEN:-127.0.0.1:8080}" \
     --dist dist \

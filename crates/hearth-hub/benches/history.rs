@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::Request;
 use chrono::{SecondsFormat, TimeDelta, Utc};
 use hearth_core::{DeviceId, Metric, Reading};
-use hearth_hub::{Config, Hub, Retention, Server, SimulatorConfig};
+use hearth_hub::{Accounts, Config, Hub, Retention, Server, SimulatorConfig};
 use tower::ServiceExt;
 
 /// Readings pushed through the writer in the ingest runs.
@@ -118,9 +118,17 @@ fn ingest_bare_rusqlite(readings: &[Reading]) -> f64 {
     readings.len() as f64 / began.elapsed().as_secs_f64()
 }
 
-async fn query_latencies(hub: Arc<Hub>, span: TimeDelta) -> (Duration, Duration, usize) {
+async fn query_latencies(
+    hub: Arc<Hub>,
+    accounts: Arc<Accounts>,
+    span: TimeDelta,
+) -> (Duration, Duration, usize) {
     let (_stop, stopped) = tokio::sync::watch::channel(false);
-    let app = hearth_hub::app(hub, "no-dashboard", stopped);
+    let session = accounts
+        .sign_in_as("admin")
+        .expect("the first admin signs in");
+    let cookie = format!("hearth_session={session}");
+    let app = hearth_hub::guarded(hearth_hub::app(hub, "no-dashboard", stopped), accounts);
     let from = (Utc::now() - span).to_rfc3339_opts(SecondsFormat::Secs, true);
     let uri = format!(
         "/api/history?device=outdoor-thermometer&metric=temperature&from={from}&max_points=1000"
@@ -128,7 +136,10 @@ async fn query_latencies(hub: Arc<Hub>, span: TimeDelta) -> (Duration, Duration,
     let mut times = Vec::with_capacity(QUERIES);
     let mut bytes = 0;
     for _ in 0..QUERIES {
-        let request = Request::get(&uri).body(Body::empty()).expect("a request");
+        let request = Request::get(&uri)
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .expect("a request");
         let began = Instant::now();
         let response = app.clone().oneshot(request).await.expect("an answer");
         let body = axum::body::to_bytes(response.into_body(), usize::MAX)
@@ -165,7 +176,7 @@ async fn main() {
         ("30 d", TimeDelta::days(30)),
         ("1 y", TimeDelta::days(365)),
     ] {
-        let (p50, p95, bytes) = query_latencies(hub.clone(), span).await;
+        let (p50, p95, bytes) = query_latencies(hub.clone(), server.accounts(), span).await;
         println!("history {name} -> 1000 points: p50 {p50:.2?}, p95 {p95:.2?}, {bytes} bytes");
     }
 }

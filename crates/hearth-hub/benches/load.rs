@@ -157,6 +157,7 @@ async fn run(args: Args, devices: Handle) {
     for _ in 0..args.clients {
         clients.push(tokio::spawn(browser(
             hub.addr,
+            hub.token.clone(),
             measuring.clone(),
             finished.clone(),
         )));
@@ -238,7 +239,7 @@ async fn paced(client: AsyncClient, devices: Vec<usize>, rate: f64, run_for: Dur
 async fn wait_for_devices(hub: &HubProcess, devices: usize) {
     let started = Instant::now();
     loop {
-        let body = http_get(hub.addr, "/api/devices").await;
+        let body = http_get(hub.addr, &hub.token, "/api/devices").await;
         if body.matches("\"diy-load-").count() >= devices {
             return;
         }
@@ -256,10 +257,20 @@ async fn wait_for_devices(hub: &HubProcess, devices: usize) {
 /// `measuring`.
 async fn browser(
     addr: std::net::SocketAddr,
+    token: String,
     measuring: Arc<AtomicBool>,
     mut finished: watch::Receiver<bool>,
 ) -> Seen {
-    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/ws"))
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    // A script's socket: a token and no Origin.
+    let mut request = format!("ws://{addr}/api/ws")
+        .into_client_request()
+        .unwrap_or_else(|e| need(&format!("no request ({e})"), "check the address"));
+    let bearer = format!("Bearer {token}")
+        .parse()
+        .unwrap_or_else(|_| need("the token is not a header value", "see hub.log"));
+    request.headers_mut().insert("Authorization", bearer);
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
         .await
         .unwrap_or_else(|e| need(&format!("a client cannot connect ({e})"), "see hub.log"));
     let mut seen = Seen::default();

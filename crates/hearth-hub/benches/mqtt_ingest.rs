@@ -120,7 +120,7 @@ async fn run(args: Args) {
             publish(&client, device).await;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let listed = http_get(hub.addr, "/api/devices")
+        let listed = http_get(hub.addr, &hub.token, "/api/devices")
             .await
             .matches("\"diy-ingest-")
             .count() as u64;

@@ -17,13 +17,20 @@ use hearth_core::rules::Diagnostic;
 use serde::Serialize;
 
 use crate::AppState;
+use crate::auth::Caller;
 
 pub(crate) use export::export;
 pub(crate) use history::history;
 
-/// `GET /api/devices`: every device, as in a WebSocket `snapshot`.
-pub(crate) async fn devices(State(state): State<AppState>) -> Json<Vec<DeviceSnapshot>> {
-    Json(state.hub.snapshot())
+/// `GET /api/devices`: every device the caller may see, as in a WebSocket
+/// `snapshot`.
+pub(crate) async fn devices(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Json<Vec<DeviceSnapshot>> {
+    let mut devices = state.hub.snapshot();
+    devices.retain(|snapshot| caller.who.sees(&snapshot.device.room));
+    Json(devices)
 }
 
 #[derive(Debug, Serialize)]

@@ -23,6 +23,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::TryRngCore;
 use rand::rngs::OsRng;
+use serde_json::Value;
 
 use crate::api::ApiError;
 use crate::automation::Clock;
@@ -432,6 +433,21 @@ impl Principal {
         matches!(self, Principal::User(user) if user.role == Role::Admin)
     }
 
+    /// Whether the caller sees every room (and so every frame unfiltered).
+    pub(crate) fn sees_everything(&self) -> bool {
+        match self {
+            Principal::User(user) => user.rooms.is_none(),
+            Principal::Token(_) => true,
+        }
+    }
+
+    pub(crate) fn sees(&self, room: &str) -> bool {
+        match self {
+            Principal::User(user) => user.sees(room),
+            Principal::Token(_) => true,
+        }
+    }
+
     /// How the audit log names the caller.
     pub(crate) fn actor(&self) -> String {
         match self {
@@ -470,6 +486,55 @@ impl Caller {
         let accounts = self.accounts.clone();
         let actor = self.who.actor();
         tokio::task::spawn_blocking(move || accounts.record(&actor, action, detail));
+    }
+
+    /// Whether device `id` exists and is in the caller's rooms; devices
+    /// outside them are treated as if they did not exist.
+    pub(crate) fn sees_device(&self, hub: &crate::Hub, id: &hearth_core::DeviceId) -> bool {
+        hub.device(id)
+            .is_some_and(|device| self.who.sees(&device.room))
+    }
+
+    /// Refuses unless every device the rule document names is in the
+    /// caller's rooms.
+    pub(crate) fn may_touch_rule(
+        &self,
+        hub: &crate::Hub,
+        document: &Value,
+    ) -> Result<(), ApiError> {
+        if self.who.sees_everything() {
+            return Ok(());
+        }
+        let mut devices = Vec::new();
+        rule_devices(document, &mut devices);
+        for id in devices {
+            let room = hub
+                .device(&hearth_core::DeviceId::new(id.clone()))
+                .map(|device| device.room);
+            if !room.is_some_and(|room| self.who.sees(&room)) {
+                return Err(ApiError::Forbidden(format!(
+                    "the rule uses {id}, which is outside your rooms"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every device id a rule document names (`device`, and a tracked
+/// setpoint's `source`), wherever it is.
+fn rule_devices(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("device" | "source", Value::String(id)) => found.push(id.clone()),
+                    _ => rule_devices(value, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| rule_devices(item, found)),
+        _ => {}
     }
 }
 
@@ -616,6 +681,34 @@ pub(crate) async fn guard(
     next.run(request).await
 }
 
+/// Whether a browser WebSocket's `Origin` is this hub's own page: its
+/// host and port must be the `Host` the request was sent to. Only a script
+/// holding a bearer token may leave `Origin` out.
+pub(crate) fn origin_allowed(who: &Principal, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return match who {
+            Principal::Token(_) => Ok(()),
+            Principal::User(_) => Err(ApiError::Forbidden(
+                "a browser WebSocket must send an Origin".into(),
+            )),
+        };
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|origin| origin.split_once("://"))
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    match (origin_host, host) {
+        (Some(origin), Some(host)) if origin.eq_ignore_ascii_case(host) => Ok(()),
+        _ => Err(ApiError::Forbidden(format!(
+            "the WebSocket's Origin {origin:?} is not this hub"
+        ))),
+    }
+}
+
 /// The client's address, when the server records it.
 fn client_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
     extensions
@@ -626,6 +719,28 @@ fn client_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_document_names_its_devices_wherever_they_are() {
+        let rule = serde_json::json!({
+            "id": "r",
+            "triggers": [{"type": "state", "device": "porch-light"}],
+            "conditions": [{"type": "numeric", "device": "kitchen-thermometer"}],
+            "actions": [{"type": "track_setpoint", "device": "bedroom-heater", "source": "bedroom-thermometer"}]
+        });
+        let mut found = Vec::new();
+        rule_devices(&rule, &mut found);
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                "bedroom-heater",
+                "bedroom-thermometer",
+                "kitchen-thermometer",
+                "porch-light"
+            ]
+        );
+    }
 
     #[test]
     fn the_session_cookie_is_found_among_others() {

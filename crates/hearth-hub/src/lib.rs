@@ -73,6 +73,16 @@ async fn stopping(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
+/// `router` behind the sign-in check, as [`Server::serve`] serves it: every
+/// `/api` route but the public few needs a session or a token that allows the
+/// request (for benches and tests that call a router directly).
+pub fn guarded(router: Router, accounts: Arc<Accounts>) -> Router {
+    router.layer(axum::middleware::from_fn_with_state(
+        accounts,
+        auth::guard,
+    ))
+}
+
 /// The hub's HTTP surface: the API under `/api` and the dashboard from `dist`
 /// for every other path.
 pub fn app(hub: Arc<Hub>, dist: impl Into<PathBuf>, shutdown: watch::Receiver<bool>) -> Router {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::TimeDelta;
 use clap::{Parser, Subcommand};
-use hearth_hub::{Accounts, Role, Scope, Tls, Tokens};
+use hearth_hub::{Accounts, AuthSettings, Role, Scope, Tls, Tokens};
 use hearth_hub::{
     Config, MAX_SPEED, MqttConfig, MqttTls, Place, Retention, Server, SimulatorConfig,
 };
@@ -107,6 +107,12 @@ struct Args {
     /// The most connections one client address may hold open at once.
     #[arg(long, value_name = "N", default_value_t = hearth_hub::MAX_CONNECTIONS_PER_IP)]
     max_connections_per_ip: usize,
+    /// A session unused this many minutes is over (sign in again).
+    #[arg(long, value_name = "MINUTES", default_value_t = 12 * 60, value_parser = parse_minutes)]
+    session_idle_minutes: u32,
+    /// A session this many days old is over, however much it is used.
+    #[arg(long, value_name = "DAYS", default_value_t = 30, value_parser = parse_days)]
+    session_lifetime_days: u32,
 }
 
 fn parse_days(text: &str) -> Result<u32, String> {
@@ -114,6 +120,15 @@ fn parse_days(text: &str) -> Result<u32, String> {
         Ok(0) => Err("must be at least 1".into()),
         Ok(days) if days > 100 * 365 => Err("must be at most 36500".into()),
         Ok(days) => Ok(days),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn parse_minutes(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(minutes) if minutes > 365 * 24 * 60 => Err("must be at most a year".into()),
+        Ok(minutes) => Ok(minutes),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -206,6 +221,11 @@ async fn main() -> anyhow::Result<()> {
             .context("cannot start the hub")?;
     }
     server = server.limit_connections_per_ip(args.max_connections_per_ip);
+    server = server.with_auth(AuthSettings {
+        idle: TimeDelta::minutes(i64::from(args.session_idle_minutes)),
+        absolute: TimeDelta::days(i64::from(args.session_lifetime_days)),
+        ..AuthSettings::default()
+    });
     let listener = TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -213,31 +233,33 @@ async fn main() -> anyhow::Result<()> {
         .local_addr()
         .context("cannot read the bound address")?;
     {
-        // Scripts and tests read this line to learn the port.
-        let mut stdout = std::io::stdout().lock();
+        // Scripts and tests read the first line to learn the port, and may
+        // stop reading after it: everything goes out in one write, so that
+        // what follows cannot fail on a pipe they have closed.
         let scheme = if server.serves_tls() { "https" } else { "http" };
-        writeln!(stdout, "Hearth hub listening on {scheme}://{address}/")?;
+        let mut announcement = format!("Hearth hub listening on {scheme}://{address}/\n");
         if let Some(first) = server.first_run() {
-            // Printed once, on the run that made the first admin, for the
-            // person who started the hub; scripts and tests read it
-            // too, after the line above.
-            writeln!(
-                stdout,
+            // Only on the run that made the first admin, for the person who
+            // started the hub (and the e2e harness, which signs in with it).
+            announcement.push_str(&format!(
                 "First run: sign in at {scheme}://{address}/login?setup={} (one-time link), \
-                 or as {} with password {}",
+                 or as {} with password {}\n",
                 first.setup_code, first.username, first.password
-            )?;
+            ));
         }
         if let Some(fingerprint) = server.tls_fingerprint() {
-            writeln!(stdout, "TLS certificate SHA-256 fingerprint: {fingerprint}")?;
+            announcement.push_str(&format!(
+                "TLS certificate SHA-256 fingerprint: {fingerprint}\n"
+            ));
         }
         if let Some(authority) = server.tls_authority() {
-            writeln!(
-                stdout,
-                "Phones trust the hub once they install {} (docs/security.md)",
+            announcement.push_str(&format!(
+                "Phones trust the hub once they install {} (docs/security.md)\n",
                 authority.display()
-            )?;
+            ));
         }
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(announcement.as_bytes())?;
         stdout.flush()?;
     }
     server.serve(listener, shutdown_signal()).await?;

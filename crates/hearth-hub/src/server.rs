@@ -242,9 +242,14 @@ impl Server {
                 crate::automation::routes(self.automations.clone()),
                 limits::MAX_RULE_BYTES,
             ))
-            .merge(crate::auth::routes(self.accounts.clone()).route_layer(
-                axum::middleware::from_fn_with_state(self.accounts.clone(), crate::auth::guard),
-            ));
+            .merge(crate::auth::routes(self.accounts.clone()));
+        // Inside the security headers, so refusals carry them too.
+        let router = crate::guarded(router, self.accounts.clone());
+        if self.tls.is_some() {
+            let mut settings = self.accounts.settings();
+            settings.secure_cookies = true;
+            self.accounts.set_settings(settings);
+        }
         let router = limits::cap_bodies(router, limits::MAX_BODY_BYTES)
             .layer(middleware::from_fn_with_state(over_tls, headers::add));
         let mut signal = stopped;

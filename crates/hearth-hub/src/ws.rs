@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
-use axum::response::Response;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
@@ -22,6 +23,7 @@ use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::AppState;
+use crate::auth::{self, Caller, Principal};
 use crate::devices::{Endpoint, Gateway};
 use crate::hub::Hub;
 
@@ -37,11 +39,21 @@ const REPLY_QUEUE: usize = 32;
 /// the closing handshake.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
-pub(crate) async fn upgrade(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+pub(crate) async fn upgrade(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    // Cookies go with any page's request, so a page of another site must not
+    // be able to open a signed-in socket.
+    if let Err(refusal) = auth::origin_allowed(&caller.who, &headers) {
+        return refusal.into_response();
+    }
     upgrade
         .max_message_size(MAX_INCOMING_BYTES)
         .max_frame_size(MAX_INCOMING_BYTES)
-        .on_upgrade(move |socket| session(socket, state.hub, state.devices, state.shutdown))
+        .on_upgrade(move |socket| session(socket, state.hub, state.devices, caller, state.shutdown))
 }
 
 /// One connection: a send task and a receive task (the receive task's replies
@@ -51,6 +63,7 @@ async fn session(
     socket: WebSocket,
     hub: Arc<Hub>,
     devices: Arc<Endpoint>,
+    caller: Caller,
     shutdown: watch::Receiver<bool>,
 ) {
     let (sink, stream) = socket.split();
@@ -60,6 +73,7 @@ async fn session(
     let mut send_task = tokio::spawn(send_loop(
         sink,
         hub.clone(),
+        caller.who.clone(),
         events,
         replies_rx,
         shutdown.clone(),
@@ -69,7 +83,7 @@ async fn session(
         replies: replies.clone(),
         shutdown: shutdown.clone(),
     };
-    let mut receive_task = tokio::spawn(receive_loop(stream, hub, replies, gateway));
+    let mut receive_task = tokio::spawn(receive_loop(stream, hub, caller, replies, gateway));
     tokio::select! {
         _ = &mut send_task => {
             let _ = tokio::time::timeout(CLOSE_GRACE, &mut receive_task).await;
@@ -87,6 +101,7 @@ async fn session(
 async fn send_loop(
     mut sink: SplitSink<WebSocket, Message>,
     hub: Arc<Hub>,
+    who: Principal,
     mut events: broadcast::Receiver<Utf8Bytes>,
     mut replies: mpsc::Receiver<ServerMessage>,
     mut shutdown: watch::Receiver<bool>,
@@ -95,7 +110,7 @@ async fn send_loop(
         protocol: PROTOCOL_VERSION,
         hub: hub.info().clone(),
     };
-    for message in [hello, snapshot(&hub)] {
+    for message in [hello, snapshot(&hub, &who)] {
         if send(&mut sink, message).await.is_err() {
             return;
         }
@@ -119,8 +134,9 @@ async fn send_loop(
                 }
             },
             event = events.recv() => match event {
-                Ok(frame) => frame,
-                Err(RecvError::Lagged(missed)) => lagged(&hub, &mut events, missed),
+                Ok(frame) if shows(&hub, &who, &frame) => frame,
+                Ok(_) => continue,
+                Err(RecvError::Lagged(missed)) => lagged(&hub, &who, &mut events, missed),
                 Err(RecvError::Closed) => return,
             },
         };
@@ -135,8 +151,9 @@ async fn send_loop(
         tokio::task::yield_now().await;
         loop {
             let frame = match events.try_recv() {
-                Ok(frame) => frame,
-                Err(TryRecvError::Lagged(missed)) => lagged(&hub, &mut events, missed),
+                Ok(frame) if shows(&hub, &who, &frame) => frame,
+                Ok(_) => continue,
+                Err(TryRecvError::Lagged(missed)) => lagged(&hub, &who, &mut events, missed),
                 Err(TryRecvError::Empty | TryRecvError::Closed) => break,
             };
             if sink.feed(Message::Text(frame)).await.is_err() {
@@ -151,10 +168,35 @@ async fn send_loop(
 
 /// A browser that fell behind skips the backlog and gets the whole picture
 /// again, which is newer than all of it.
-fn lagged(hub: &Hub, events: &mut broadcast::Receiver<Utf8Bytes>, missed: u64) -> Utf8Bytes {
+fn lagged(
+    hub: &Hub,
+    who: &Principal,
+    events: &mut broadcast::Receiver<Utf8Bytes>,
+    missed: u64,
+) -> Utf8Bytes {
     tracing::warn!(missed, "a browser fell behind; resending the whole picture");
     *events = events.resubscribe();
-    snapshot(hub).encode().into()
+    snapshot(hub, who).encode().into()
+}
+
+/// Whether a frame every browser is sent is for this one: not if it is about
+/// a device outside the caller's rooms. Only a room-limited caller's frames
+/// are decoded to find out; everyone else gets the shared encoding as it is.
+fn shows(hub: &Hub, who: &Principal, frame: &str) -> bool {
+    if who.sees_everything() {
+        return true;
+    }
+    let device = match ServerMessage::decode(frame) {
+        Ok(ServerMessage::Reading { reading }) => reading.device,
+        Ok(
+            ServerMessage::StateChanged { device, .. }
+            | ServerMessage::DeviceAvailability { device, .. },
+        ) => device,
+        Ok(_) => return true,
+        Err(_) => return false,
+    };
+    hub.device(&device)
+        .is_some_and(|device| who.sees(&device.room))
 }
 
 /// What a browser's gateway needs when its first `gateway_*` frame comes.
@@ -167,6 +209,7 @@ struct GatewayStart {
 async fn receive_loop(
     mut stream: SplitStream<WebSocket>,
     hub: Arc<Hub>,
+    caller: Caller,
     replies: mpsc::Sender<ServerMessage>,
     start: GatewayStart,
 ) {
@@ -174,8 +217,13 @@ async fn receive_loop(
     let mut gateway: Option<Gateway> = None;
     while let Some(frame) = stream.next().await {
         let reply = match frame {
-            Ok(Message::Text(text)) => match answer(&hub, text.as_str()).await {
+            Ok(Message::Text(text)) => match answer(&hub, &caller, text.as_str()).await {
                 Answer::Reply(reply) => reply,
+                // Relaying devices adds them to the house: a change.
+                Answer::Gateway(_) if !caller.who.can_control() => refuse(CommandError::new(
+                    ErrorCode::Forbidden,
+                    caller.who.no_control(),
+                )),
                 Answer::Gateway(frame) => {
                     let gateway = gateway.get_or_insert_with(|| {
                         Gateway::start(&start.devices, start.replies.clone(), &start.shutdown)
@@ -216,14 +264,14 @@ enum Answer {
 /// browser gets its results in the order it sent them. (A browser that
 /// commands a device it holds itself would wait here for its own answer until
 /// the hub's command timeout: the dashboard controls those directly.)
-async fn answer(hub: &Hub, frame: &str) -> Answer {
+async fn answer(hub: &Hub, caller: &Caller, frame: &str) -> Answer {
     let message = match ClientMessage::decode(frame) {
         Ok(message) => message,
         Err(error) => return Answer::Reply(refuse(error)),
     };
     Answer::Reply(match message {
         ClientMessage::Ping { nonce } => ServerMessage::Pong { nonce },
-        ClientMessage::Resync => snapshot(hub),
+        ClientMessage::Resync => snapshot(hub, &caller.who),
         ClientMessage::GatewayAttach { devices } => {
             return Answer::Gateway(DeviceMessage::Describe { devices });
         }
@@ -257,13 +305,40 @@ async fn answer(hub: &Hub, frame: &str) -> Answer {
             device,
             command,
         } => {
-            let outcome = match hub.execute(&device, command.clone()).await {
+            let allowed = if !caller.who.can_control() {
+                Err(CommandError::new(
+                    ErrorCode::Forbidden,
+                    caller.who.no_control(),
+                ))
+            } else if !caller.sees_device(hub, &device) && hub.device(&device).is_some() {
+                Err(CommandError::new(
+                    ErrorCode::Forbidden,
+                    format!("{device} is outside your rooms"),
+                ))
+            } else {
+                Ok(())
+            };
+            let result = match allowed {
+                Ok(()) => hub.execute(&device, command.clone()).await,
+                Err(refused) => Err(refused),
+            };
+            let outcome = match result {
                 Ok(state) => CommandOutcome::Ok { state },
                 Err(error) => {
                     tracing::info!(%device, ?command, code = ?error.code, %error, "command rejected");
                     CommandOutcome::Rejected { error }
                 }
             };
+            let how = match &outcome {
+                CommandOutcome::Ok { .. } => "ok".to_owned(),
+                CommandOutcome::Rejected { error } => {
+                    format!("rejected ({})", error.code.wire_name())
+                }
+            };
+            caller.audit(
+                "command",
+                format!("{device} {}: {how}", command_words(&command)),
+            );
             ServerMessage::CommandResult {
                 request_id,
                 device,
@@ -278,10 +353,18 @@ fn refuse(error: CommandError) -> ServerMessage {
     ServerMessage::from_error(error)
 }
 
-fn snapshot(hub: &Hub) -> ServerMessage {
+/// A command as the audit log shows it: its JSON, as the browser sent it.
+fn command_words(command: &hearth_core::Command) -> String {
+    serde_json::to_string(command).unwrap_or_else(|_| format!("{command:?}"))
+}
+
+/// The whole picture, as far as `who` may see it.
+fn snapshot(hub: &Hub, who: &Principal) -> ServerMessage {
+    let mut devices = hub.snapshot();
+    devices.retain(|snapshot| who.sees(&snapshot.device.room));
     ServerMessage::Snapshot {
         at: Utc::now(),
-        devices: hub.snapshot(),
+        devices,
         notifications: hub.notifications(),
     }
 }

@@ -107,6 +107,9 @@ impl Mosquitto {
 pub(crate) struct HubProcess {
     pub(crate) addr: SocketAddr,
     pub(crate) process: Process,
+    /// A `control` token, made with `hearth-hub token create` before the
+    /// hub starts, for the bench's REST calls and sockets.
+    pub(crate) token: String,
 }
 
 impl HubProcess {
@@ -116,6 +119,13 @@ impl HubProcess {
     pub(crate) fn start(dir: &Path, mqtt_port: u16) -> HubProcess {
         let log = std::fs::File::create(dir.join("hub.log"))
             .unwrap_or_else(|e| need(&e.to_string(), "check /tmp"));
+        let created = Command::new(env!("CARGO_BIN_EXE_hearth-hub"))
+            .arg("--data-dir")
+            .arg(dir.join("data"))
+            .args(["token", "create", "--name", "bench", "--scope", "control"])
+            .output()
+            .unwrap_or_else(|e| need(&format!("the hub does not run ({e})"), "build it"));
+        let token = String::from_utf8_lossy(&created.stdout).trim().to_owned();
         let mut child = Command::new(env!("CARGO_BIN_EXE_hearth-hub"))
             .args(["--listen", "127.0.0.1:0", "--no-simulator", "--data-dir"])
             .arg(dir.join("data"))
@@ -142,7 +152,11 @@ impl HubProcess {
                     "see hub.log",
                 )
             });
-        HubProcess { addr, process }
+        HubProcess {
+            addr,
+            process,
+            token,
+        }
     }
 }
 
@@ -187,13 +201,16 @@ pub(crate) fn percentiles(sorted: &[f64]) -> [f64; 4] {
     [at(0.50), at(0.95), at(0.99), sorted[sorted.len() - 1]]
 }
 
-/// A plain HTTP/1.1 GET on the hub, the body as text.
-pub(crate) async fn http_get(addr: SocketAddr, path: &str) -> String {
+/// A plain HTTP/1.1 GET on the hub with `token`, the body as text.
+pub(crate) async fn http_get(addr: SocketAddr, token: &str, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let Ok(mut stream) = tokio::net::TcpStream::connect(addr).await else {
         return String::new();
     };
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\n\r\n"
+    );
     if stream.write_all(request.as_bytes()).await.is_err() {
         return String::new();
     }

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use super::ApiError;
 use super::range::{self, Params, Range};
 use crate::AppState;
+use crate::auth::Caller;
 use crate::store::Row;
 
 /// Roughly how many bytes go out in one chunk.
@@ -24,9 +25,11 @@ const CHUNKS_AHEAD: usize = 4;
 
 pub(crate) async fn export(
     State(state): State<AppState>,
+    caller: Caller,
     query: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let params = range::params(query)?;
+    range::visible(&params, &state.hub, &caller)?;
     let now = Utc::now();
     let mut problems = Vec::new();
     let range = range::range(&params, &state.hub, now, &mut problems);

@@ -13,6 +13,7 @@ use hearth_core::{Bucket, HistoryResponse, Point, Resolution};
 use super::ApiError;
 use super::range::{self, Params, Range};
 use crate::AppState;
+use crate::auth::Caller;
 use crate::store::Row;
 
 pub(crate) const DEFAULT_MAX_POINTS: usize = 1000;
@@ -27,9 +28,11 @@ const MIN_GAP_MS: i64 = 60_000;
 
 pub(crate) async fn history(
     State(state): State<AppState>,
+    caller: Caller,
     query: Result<Query<Params>, QueryRejection>,
 ) -> Result<Json<HistoryResponse>, ApiError> {
     let params = range::params(query)?;
+    range::visible(&params, &state.hub, &caller)?;
     let now = Utc::now();
     let mut problems = Vec::new();
     let range = range::range(&params, &state.hub, now, &mut problems);

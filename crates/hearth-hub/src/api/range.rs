@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde::de::IntoDeserializer;
 
 use super::ApiError;
+use crate::auth::Caller;
 use crate::hub::Hub;
 use crate::store::{Retention, Scan};
 
@@ -61,6 +62,21 @@ pub(super) fn params(query: Result<Query<Params>, QueryRejection>) -> Result<Par
     query
         .map(|Query(params)| params)
         .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
+}
+
+/// Refuses a device outside the caller's rooms exactly as an unknown one, so
+/// that its existence is not given away.
+pub(super) fn visible(params: &Params, hub: &Hub, caller: &Caller) -> Result<(), ApiError> {
+    match &params.device {
+        Some(id) if !caller.sees_device(hub, &DeviceId::new(id.as_str())) => {
+            let id = DeviceId::new(id.as_str());
+            if hub.device(&id).is_some() {
+                return Err(refuse(vec![format!("no device `{id}`")]));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Checks the series and range in `params`, reporting every problem at once.

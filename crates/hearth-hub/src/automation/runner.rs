@@ -165,6 +165,11 @@ impl Automations {
         self.changed.notify_one();
     }
 
+    /// The hub the rules act on (for the rooms of the devices a rule names).
+    pub(crate) fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
     pub fn clock(&self) -> &Clock {
         &self.clock
     }

@@ -11,14 +11,24 @@ use chrono::{SecondsFormat, TimeDelta, Utc};
 
 use crate::support::{HANG_GUARD, data_dir, dechunk};
 
-/// A `hearth-hub` process and the address it announced.
+/// A `hearth-hub` process, the address it announced, and a `read` token to
+/// ask it with.
 struct Process {
     child: Child,
     addr: String,
+    token: String,
 }
 
 impl Process {
     fn start(data_dir: &Path, extra: &[&str]) -> Process {
+        let created = Command::new(env!("CARGO_BIN_EXE_hearth-hub"))
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(["token", "create", "--name", "durability", "--scope", "read"])
+            .output()
+            .expect("the token command runs");
+        assert!(created.status.success(), "{created:?}");
+        let token = String::from_utf8(created.stdout).unwrap().trim().to_owned();
         let mut child = Command::new(env!("CARGO_BIN_EXE_hearth-hub"))
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
@@ -41,7 +51,7 @@ impl Process {
             .and_then(|rest| rest.strip_suffix('/'))
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_owned();
-        Process { child, addr }
+        Process { child, addr, token }
     }
 
     /// A plain GET; returns the status and the body.
@@ -50,8 +60,9 @@ impl Process {
         stream.set_read_timeout(Some(HANG_GUARD)).unwrap();
         write!(
             stream,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+             Authorization: Bearer {}\r\n\r\n",
+            self.addr, self.token
         )
         .unwrap();
         let mut response = String::new();

@@ -6,6 +6,7 @@ mod support;
 
 mod api;
 mod auth;
+mod auth_access;
 mod automation;
 mod availability;
 mod devices_ws;

@@ -505,14 +505,27 @@ impl Client {
     }
 }
 
-/// The WebSocket handshake over a connection a test opened itself (TLS, say).
-pub(crate) async fn ws_over<S>(stream: S, url: &str) -> WebSocketStream<S>
+/// The WebSocket handshake over a connection a test opened itself (TLS,
+/// say), as `hub`'s admin on a page of the same origin as `url`.
+pub(crate) async fn ws_over<S>(hub: &TestHub, stream: S, url: &str) -> WebSocketStream<S>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = url.into_client_request().unwrap();
+    for (name, value) in hub.auth_headers(Auth::Admin) {
+        request.headers_mut().insert(name, value.parse().unwrap());
+    }
+    let origin = url
+        .replacen("wss://", "https://", 1)
+        .replacen("ws://", "http://", 1);
+    let origin = origin.trim_end_matches("/api/ws");
+    request
+        .headers_mut()
+        .insert("Origin", origin.parse().unwrap());
     let (ws, _) = guard(
         "the WebSocket handshake",
-        tokio_tungstenite::client_async(url, stream),
+        tokio_tungstenite::client_async(request, stream),
     )
     .await
     .expect("the WebSocket opens");

@@ -85,7 +85,7 @@ async fn the_api_and_the_websocket_work_over_https_with_the_self_signed_certific
     }
 
     let tls = open(&hub, &connector, "localhost").await;
-    let mut ws = support::ws_over(tls, "wss://localhost/api/ws").await;
+    let mut ws = support::ws_over(&hub, tls, "wss://localhost/api/ws").await;
     let mut frames = Vec::new();
     while frames.len() < 2 {
         match guard("a frame over wss", ws.next()).await {
