@@ -46,6 +46,8 @@ pub use automation::{
 };
 pub use hub::{Hub, HubEvent, IngestError};
 pub use listener::MAX_CONNECTIONS_PER_IP;
+#[doc(hidden)]
+pub use mqtt::fuzzing;
 pub use mqtt::{MqttConfig, MqttTls};
 pub use server::{Config, Error, Server};
 pub use simulator::{MAX_SPEED, SimulatorConfig};

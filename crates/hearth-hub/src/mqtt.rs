@@ -8,6 +8,7 @@
 mod adapter;
 mod discovery;
 mod entity;
+pub mod fuzzing;
 mod template;
 mod tls;
 

@@ -11,6 +11,7 @@ mod automation;
 mod availability;
 mod devices_ws;
 mod durability;
+mod fuzz_corpus;
 mod gateway;
 mod headers;
 mod history;
