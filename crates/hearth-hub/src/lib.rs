@@ -79,10 +79,7 @@ async fn stopping(shutdown: &mut watch::Receiver<bool>) {
 /// `/api` route but the public few needs a session or a token that allows the
 /// request (for benches and tests that call a router directly).
 pub fn guarded(router: Router, accounts: Arc<Accounts>) -> Router {
-    router.layer(axum::middleware::from_fn_with_state(
-        accounts,
-        auth::guard,
-    ))
+    router.layer(axum::middleware::from_fn_with_state(accounts, auth::guard))
 }
 
 /// The hub's HTTP surface: the API under `/api` and the dashboard from `dist`
