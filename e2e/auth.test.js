@@ -169,3 +169,34 @@ test('after too many wrong passwords the login page says how long to wait', asyn
     await hub.dispose();
   }
 });
+
+test('a session that ends elsewhere leads back to the login page, saying so', async () => {
+  // A hub of its own, since the test restarts it.
+  const hub = await Hub.start();
+  const browser = await launchBrowser();
+  try {
+    const made = await hub.fetch('api/users', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'erin', password: 'erin-secret-pass', role: 'member' }),
+    });
+    assert.equal(made.status, 201, await made.text());
+    const page = await signedOutPage(browser);
+    await page.goto(new URL('login', hub.url).href);
+    await signInOnPage(page, 'erin', 'erin-secret-pass');
+    await page.waitForSelector(connected, { timeout: 20_000 });
+
+    // The session ends on the hub (as it would by expiring) while the page
+    // still shows the dashboard; the page learns of it when its live
+    // connection drops and cannot come back.
+    await page.evaluate(() => fetch('/api/auth/logout', { method: 'POST' }));
+    await hub.kill();
+    await hub.spawn();
+    await page.waitForSelector('.login-notice', { timeout: 30_000 });
+    assert.match(await page.textContent('.login-notice'), /session expired/i);
+    assert.equal(new URL(page.url()).pathname, '/login');
+  } finally {
+    await browser.close();
+    await hub.dispose();
+  }
+});

@@ -152,16 +152,20 @@ impl Session {
         });
     }
 
-    /// Asks again whenever the live connection drops: the hub refuses the
-    /// reconnection of an expired session, and says why only over REST.
+    /// Asks again whenever the live connection drops and at each failed
+    /// retry after: the hub refuses an expired session's reconnection, and
+    /// says why only over REST. (At the moment of the drop the hub may be
+    /// down, so one question is not enough.)
     pub(crate) fn follow_connection(&self, connection: RwSignal<ConnectionState>) {
         let session = *self;
-        Effect::new(move |was_connected: Option<bool>| {
+        Effect::new(move |previous: Option<()>| {
             let connected = connection.with(ConnectionState::is_connected);
-            if was_connected == Some(true) && !connected {
+            let known = session.state.with_untracked(|state| {
+                matches!(state, SessionState::SignedIn(_) | SessionState::Unknown)
+            });
+            if previous.is_some() && !connected && known {
                 session.check();
             }
-            connected
         });
     }
 }
