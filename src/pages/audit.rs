@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use crate::auth::Session;
 use crate::auth::api::{self, AuditEntry};
 use crate::automations::when;
-use crate::router::{Route, use_router};
+use crate::components::back_link::BackLink;
 
 /// How many entries the page shows.
 const SHOWN: usize = 200;
@@ -15,7 +15,6 @@ const SHOWN: usize = 200;
 #[component]
 pub(crate) fn AuditPage() -> impl IntoView {
     let session = expect_context::<Session>();
-    let router = use_router();
     let entries = RwSignal::new(None::<Result<Vec<AuditEntry>, String>>);
     spawn_local(async move {
         let loaded = match api::audit(SHOWN).await {
@@ -70,9 +69,7 @@ pub(crate) fn AuditPage() -> impl IntoView {
     };
     view! {
         <header class="top-bar">
-            <a href="/" class="back" on:click=move |ev| router.follow(ev, Route::Home)>
-                "← All devices"
-            </a>
+            <BackLink />
             <h1>"Audit log"</h1>
         </header>
         <main class="audit">{body}</main>

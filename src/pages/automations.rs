@@ -8,16 +8,15 @@ use leptos::prelude::*;
 
 use crate::app_context::use_app_context;
 use crate::automations::{BLANK, RulesModel, parse_document};
+use crate::components::back_link::BackLink;
 use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::rule_form::RuleForm;
 use crate::components::rule_row::RuleRow;
 use crate::components::rule_templates::RuleTemplates;
 use crate::components::rule_text_editor::RuleTextEditor;
-use crate::router::{Route, use_router};
 
 #[component]
 pub(crate) fn AutomationsPage() -> impl IntoView {
-    let router = use_router();
     let model = RulesModel::new();
     let store = use_app_context().store;
     // The first run only notes where the count stands: `RulesModel::new`
@@ -55,9 +54,7 @@ pub(crate) fn AutomationsPage() -> impl IntoView {
     };
     view! {
         <header class="top-bar">
-            <a href="/" class="back" on:click=move |ev| router.follow(ev, Route::Home)>
-                "← All devices"
-            </a>
+            <BackLink />
             <ConnectionIndicator />
         </header>
         <main class="automations">

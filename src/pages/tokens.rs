@@ -8,12 +8,11 @@ use web_sys::SubmitEvent;
 
 use crate::auth::api::{self, SCOPES, TokenEntry};
 use crate::automations::when;
+use crate::components::back_link::BackLink;
 use crate::components::token_secret::TokenSecret;
-use crate::router::{Route, use_router};
 
 #[component]
 pub(crate) fn TokensPage() -> impl IntoView {
-    let router = use_router();
     let list = RwSignal::new(None::<Result<Vec<TokenEntry>, String>>);
     let reload = move || {
         spawn_local(async move {
@@ -100,9 +99,7 @@ pub(crate) fn TokensPage() -> impl IntoView {
     };
     view! {
         <header class="top-bar">
-            <a href="/" class="back" on:click=move |ev| router.follow(ev, Route::Home)>
-                "← All devices"
-            </a>
+            <BackLink />
             <h1>"API tokens"</h1>
         </header>
         <main class="audit tokens">
