@@ -4,6 +4,7 @@
 //! (`gateway_*` frames), so they get history and drive automations. Where the
 //! browser has no Web Bluetooth the app says why and nothing else changes.
 
+pub(crate) mod advertisements;
 pub(crate) mod gatt_io;
 pub(crate) mod held;
 pub(crate) mod link;

@@ -3,6 +3,7 @@
 //! reading, subscribing and writing. Values are decoded by `hearth_core::gatt`,
 //! never here.
 
+use hearth_core::bthome;
 use hearth_core::gatt::{self, Sensor};
 use js_sys::{JsString, Uint8Array};
 use wasm_bindgen::JsCast;
@@ -45,7 +46,14 @@ pub(crate) async fn request_device(bluetooth: &Bluetooth) -> Result<BluetoothDev
     }
     let options = RequestDeviceOptions::new();
     options.set_filters(&filters);
-    options.set_optional_services(&gatt::OPTIONAL_SERVICES.map(JsString::from));
+    // Chromium hands an advertisement's service data only for the services
+    // the user granted, so BTHome's is asked for too.
+    let optional: Vec<JsString> = gatt::OPTIONAL_SERVICES
+        .into_iter()
+        .chain([bthome::SERVICE_DATA_UUID])
+        .map(JsString::from)
+        .collect();
+    options.set_optional_services(&optional);
     bluetooth
         .request_device(&options)
         .await

@@ -18,6 +18,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{BluetoothDevice, BluetoothRemoteGattCharacteristic};
 
 use super::Bluetooth;
+use super::advertisements::{self, Heard};
 use super::gatt_io::{self, Characteristics};
 use super::link::{Found, LinkState, MAX_ATTEMPTS};
 use crate::hub_client::backoff::Backoff;
@@ -58,6 +59,8 @@ pub(crate) struct HeldDevice {
     pub(crate) temperature: RwSignal<Option<Option<f64>>>,
     pub(crate) humidity: RwSignal<Option<Option<f64>>>,
     pub(crate) battery: RwSignal<Option<Option<f64>>>,
+    /// Battery voltage in V, which only BTHome advertisements carry.
+    pub(crate) voltage: RwSignal<Option<f64>>,
     /// The last Digital value read, which a switch re-encodes.
     digital: RwSignal<Option<Vec<u8>>>,
     pub(crate) pending: RwSignal<bool>,
@@ -67,11 +70,27 @@ pub(crate) struct HeldDevice {
     device: StoredValue<BluetoothDevice, LocalStorage>,
     live: StoredValue<Option<Live>, LocalStorage>,
     seen: StoredValue<Seen>,
+    pub(super) heard: StoredValue<Heard>,
 }
 
 impl HeldDevice {
     /// Holds `device` from now on: its task starts connecting at once.
     pub(crate) fn hold(bluetooth: Bluetooth, device: BluetoothDevice) -> HeldDevice {
+        let (held, wakes) = HeldDevice::new(&device);
+        let wake = held.wake.get_value();
+        let listener = Closure::<dyn FnMut(JsValue)>::new(move |_event: JsValue| {
+            let _ = wake.unbounded_send(Wake::Disconnected);
+        });
+        device.set_ongattserverdisconnected(Some(listener.as_ref().unchecked_ref()));
+        // The device object lives as long as the page; so does its listener.
+        listener.forget();
+        advertisements::watch(bluetooth, held, &device);
+        leptos::task::spawn_local(run(bluetooth, held, wakes));
+        held
+    }
+
+    /// The signals of `device`, before anything is connected or watched.
+    pub(super) fn new(device: &BluetoothDevice) -> (HeldDevice, UnboundedReceiver<Wake>) {
         let (wake, wakes) = unbounded();
         let name = device.name().filter(|n| !n.is_empty());
         let held = HeldDevice {
@@ -82,22 +101,17 @@ impl HeldDevice {
             temperature: RwSignal::new(None),
             humidity: RwSignal::new(None),
             battery: RwSignal::new(None),
+            voltage: RwSignal::new(None),
             digital: RwSignal::new(None),
             pending: RwSignal::new(false),
             problem: RwSignal::new(None),
-            wake: StoredValue::new(wake.clone()),
+            wake: StoredValue::new(wake),
             device: StoredValue::new_local(device.clone()),
             live: StoredValue::new_local(None),
             seen: StoredValue::new(Vec::new()),
+            heard: StoredValue::new(Heard::default()),
         };
-        let listener = Closure::<dyn FnMut(JsValue)>::new(move |_event: JsValue| {
-            let _ = wake.unbounded_send(Wake::Disconnected);
-        });
-        device.set_ongattserverdisconnected(Some(listener.as_ref().unchecked_ref()));
-        // The device object lives as long as the page; so does its listener.
-        listener.forget();
-        leptos::task::spawn_local(run(bluetooth, held, wakes));
-        held
+        (held, wakes)
     }
 
     pub(crate) fn wake(&self, wake: Wake) {

@@ -1,6 +1,7 @@
 //! The card of a Bluetooth device this browser holds: marked "via this
 //! browser (Bluetooth)", with its connection state, its values at the
-//! sensor's own resolution, its switch, "Refresh" and "Remove".
+//! sensor's own resolution (and the battery voltage a BTHome advertisement
+//! carries), its switch, "Refresh" and "Remove".
 
 use hearth_core::{Metric, TemperatureUnit};
 use leptos::prelude::*;
@@ -45,6 +46,19 @@ pub(crate) fn BleCard(held: HeldDevice) -> impl IntoView {
             </div>
         }
     };
+    // Only BTHome advertisements carry it, and the hub has no metric for it.
+    let voltage = move || {
+        held.voltage.get().map(|volts| {
+            view! {
+                <div class="metric" data-kind="voltage">
+                    <dt>"Battery voltage"</dt>
+                    <dd>
+                        <span class="value" data-metric="voltage">{format!("{volts:.3} V")}</span>
+                    </dd>
+                </div>
+            }
+        })
+    };
     let readings = move || {
         let found = held.found.get();
         view! {
@@ -52,6 +66,7 @@ pub(crate) fn BleCard(held: HeldDevice) -> impl IntoView {
                 {found.temperature.then(|| metric(Metric::Temperature))}
                 {found.humidity.then(|| metric(Metric::Humidity))}
                 {found.battery.then(|| metric(Metric::Battery))}
+                {voltage}
             </dl>
         }
     };
