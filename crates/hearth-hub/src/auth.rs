@@ -13,7 +13,7 @@ mod routes;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -24,12 +24,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rand::TryRngCore;
 use rand::rngs::OsRng;
 use serde_json::Value;
+use tokio::sync::broadcast;
 
 use crate::api::ApiError;
 use crate::automation::Clock;
 use crate::store::StoreError;
 use crate::store::sqlite::tokens::Tokens;
-use crate::store::sqlite::users::Users;
+use crate::store::sqlite::users::{SessionRow, Users};
 use crate::store::tokens::{self, NewToken, Scope, TokenInfo};
 use crate::store::users::{AuditEntry, Role, User};
 
@@ -51,6 +52,41 @@ const PUBLIC: [&str; 6] = [
 
 /// A session's last use is written at most this often, not on every request.
 const TOUCH_EVERY: TimeDelta = TimeDelta::minutes(1);
+
+/// How often an open browser socket compares its session's age with the
+/// absolute limit: in memory, so it can be often.
+const SOCKET_TICK: Duration = Duration::from_secs(1);
+
+/// Every this many ticks an open socket also looks its session up in the
+/// database, which marks it used (an open dashboard is someone using the
+/// hub, so it never goes idle) and notices a session ended by another
+/// process, such as `hearth-hub user remove`.
+const SOCKET_RECHECK: u32 = 30;
+
+/// The close code a browser socket gets when its session ends: 4000 plus
+/// HTTP's 401, as the range 4000–4999 is the application's own.
+pub(crate) const SESSION_ENDED: u16 = 4401;
+
+/// Sessions ended while their sockets may be open, for those sockets to
+/// close; a socket that misses some looks its session up instead.
+const ENDED_BUFFER: usize = 64;
+
+/// A session that was ended on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// Signed out.
+    Session([u8; 32]),
+    /// All of a user's sessions: the user was removed or their password set.
+    User(i64),
+}
+
+/// A signed-in browser's session, as its WebSocket keeps watch on it.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    hash: [u8; 32],
+    user: i64,
+    created: DateTime<Utc>,
+}
 
 /// How sessions expire and how their cookie is marked.
 #[derive(Debug, Clone)]
@@ -126,6 +162,7 @@ pub struct Accounts {
     limiter: Mutex<limit::Limiter>,
     /// The SHA-256 of the setup code, until it is used.
     setup: Mutex<Option<[u8; 32]>>,
+    ended: broadcast::Sender<Ended>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -143,6 +180,7 @@ impl Accounts {
             settings: RwLock::new(AuthSettings::default()),
             limiter: Mutex::default(),
             setup: Mutex::new(None),
+            ended: broadcast::Sender::new(ENDED_BUFFER),
         })
     }
 
@@ -215,7 +253,14 @@ impl Accounts {
 
     /// Removes a user and ends their sessions; false if there was none.
     pub fn remove_user(&self, username: &str) -> Result<bool, AccountError> {
-        Ok(lock(&self.users).remove(username)?)
+        let users = lock(&self.users);
+        let id = users.find(username)?.map(|(user, _)| user.id);
+        let removed = users.remove(username)?;
+        drop(users);
+        if let Some(id) = id {
+            let _ = self.ended.send(Ended::User(id));
+        }
+        Ok(removed)
     }
 
     pub fn users(&self) -> Result<Vec<User>, AccountError> {
@@ -225,7 +270,12 @@ impl Accounts {
     /// Sets a user's password and ends their sessions.
     pub fn set_password(&self, username: &str, password: &str) -> Result<(), AccountError> {
         let phc = checked_hash(password)?;
-        if lock(&self.users).set_password(username, &phc)? {
+        let users = lock(&self.users);
+        let id = users.find(username)?.map(|(user, _)| user.id);
+        let changed = users.set_password(username, &phc)?;
+        drop(users);
+        if let (true, Some(id)) = (changed, id) {
+            let _ = self.ended.send(Ended::User(id));
             Ok(())
         } else {
             Err(AccountError::NoUser(username.to_owned()))
@@ -309,28 +359,44 @@ impl Accounts {
         Ok((user, secret))
     }
 
-    /// The user whose session `secret` is, if it has not expired; an expired
-    /// one is deleted.
-    fn session(&self, secret: &str) -> Result<Option<User>, StoreError> {
+    /// The user whose session `secret` is, if it has not expired, with the
+    /// session for a socket to watch; an expired one is deleted.
+    fn session(&self, secret: &str) -> Result<Option<(User, Session)>, StoreError> {
         let hash = tokens::hash(secret);
+        Ok(self.live_session(&hash)?.map(|row| {
+            let session = Session {
+                hash,
+                user: row.user.id,
+                created: row.created,
+            };
+            (row.user, session)
+        }))
+    }
+
+    /// The session stored with `hash` if it has not expired, marked used
+    /// now; an expired one is deleted.
+    fn live_session(&self, hash: &[u8; 32]) -> Result<Option<SessionRow>, StoreError> {
         let users = lock(&self.users);
-        let Some(row) = users.session(&hash)? else {
+        let Some(row) = users.session(hash)? else {
             return Ok(None);
         };
         let settings = self.settings();
         let now = settings.clock.now();
         if now - row.created > settings.absolute || now - row.last_used > settings.idle {
-            users.delete_session(&hash)?;
+            users.delete_session(hash)?;
             return Ok(None);
         }
         if now - row.last_used > TOUCH_EVERY {
-            users.touch_session(&hash, now)?;
+            users.touch_session(hash, now)?;
         }
-        Ok(Some(row.user))
+        Ok(Some(row))
     }
 
     fn logout(&self, secret: &str) -> Result<(), StoreError> {
-        lock(&self.users).delete_session(&tokens::hash(secret))
+        let hash = tokens::hash(secret);
+        lock(&self.users).delete_session(&hash)?;
+        let _ = self.ended.send(Ended::Session(hash));
+        Ok(())
     }
 
     fn token(&self, secret: &str) -> Result<Option<TokenInfo>, StoreError> {
@@ -448,6 +514,29 @@ impl Principal {
         }
     }
 
+    /// A device that rule `document` names outside the caller's rooms (or
+    /// that the hub does not know), if there is one.
+    fn outside_device(&self, hub: &crate::Hub, document: &Value) -> Option<String> {
+        if self.sees_everything() {
+            return None;
+        }
+        let mut devices = Vec::new();
+        rule_devices(document, &mut devices);
+        devices.into_iter().find(|id| {
+            let room = hub
+                .device(&hearth_core::DeviceId::new(id.clone()))
+                .map(|device| device.room);
+            !room.is_some_and(|room| self.sees(&room))
+        })
+    }
+
+    /// Whether the caller may see rule `document` (a rule, or anything that
+    /// holds one, such as its status): every device it names is in their
+    /// rooms. A rule that names no device is everyone's.
+    pub(crate) fn sees_rule(&self, hub: &crate::Hub, document: &Value) -> bool {
+        self.outside_device(hub, document).is_none()
+    }
+
     /// How the audit log names the caller.
     pub(crate) fn actor(&self) -> String {
         match self {
@@ -478,6 +567,8 @@ impl Principal {
 pub(crate) struct Caller {
     pub(crate) who: Principal,
     pub(crate) accounts: Arc<Accounts>,
+    /// The session a signed-in person called with; `None` for a token.
+    pub(crate) session: Option<Session>,
 }
 
 impl Caller {
@@ -502,22 +593,12 @@ impl Caller {
         hub: &crate::Hub,
         document: &Value,
     ) -> Result<(), ApiError> {
-        if self.who.sees_everything() {
-            return Ok(());
+        match self.who.outside_device(hub, document) {
+            None => Ok(()),
+            Some(id) => Err(ApiError::Forbidden(format!(
+                "the rule uses {id}, which is outside your rooms"
+            ))),
         }
-        let mut devices = Vec::new();
-        rule_devices(document, &mut devices);
-        for id in devices {
-            let room = hub
-                .device(&hearth_core::DeviceId::new(id.clone()))
-                .map(|device| device.room);
-            if !room.is_some_and(|room| self.who.sees(&room)) {
-                return Err(ApiError::Forbidden(format!(
-                    "the rule uses {id}, which is outside your rooms"
-                )));
-            }
-        }
-        Ok(())
     }
 }
 
@@ -591,8 +672,12 @@ fn bearer(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         })
 }
 
-/// Works out who is calling: the session cookie first, then a bearer token.
-async fn identify(accounts: &Arc<Accounts>, headers: &HeaderMap) -> Result<Principal, ApiError> {
+/// Works out who is calling, and with which session: the session cookie
+/// first, then a bearer token.
+async fn identify(
+    accounts: &Arc<Accounts>,
+    headers: &HeaderMap,
+) -> Result<(Principal, Option<Session>), ApiError> {
     let cookie = session_cookie(headers).map(str::to_owned);
     let bearer = bearer(headers)?;
     if cookie.is_none() && bearer.is_none() {
@@ -601,29 +686,28 @@ async fn identify(accounts: &Arc<Accounts>, headers: &HeaderMap) -> Result<Princ
         ));
     }
     let accounts = accounts.clone();
-    let found =
-        tokio::task::spawn_blocking(move || -> Result<Result<Principal, ApiError>, StoreError> {
-            if let Some(cookie) = &cookie
-                && let Some(user) = accounts.session(cookie)?
-            {
-                return Ok(Ok(Principal::User(user)));
-            }
-            let Some(secret) = bearer else {
-                return Ok(Err(ApiError::Unauthorized(
-                    "your session has ended; sign in again".into(),
-                )));
-            };
-            Ok(match accounts.token(&secret)? {
-                None => Err(ApiError::Unauthorized("unknown token".into())),
-                Some(token) if token.revoked.is_some() => Err(ApiError::Unauthorized(format!(
-                    "token {} has been revoked",
-                    token.name
-                ))),
-                Some(token) => Ok(Principal::Token(token)),
-            })
+    let found = tokio::task::spawn_blocking(move || -> Result<Result<_, ApiError>, StoreError> {
+        if let Some(cookie) = &cookie
+            && let Some((user, session)) = accounts.session(cookie)?
+        {
+            return Ok(Ok((Principal::User(user), Some(session))));
+        }
+        let Some(secret) = bearer else {
+            return Ok(Err(ApiError::Unauthorized(
+                "your session has ended; sign in again".into(),
+            )));
+        };
+        Ok(match accounts.token(&secret)? {
+            None => Err(ApiError::Unauthorized("unknown token".into())),
+            Some(token) if token.revoked.is_some() => Err(ApiError::Unauthorized(format!(
+                "token {} has been revoked",
+                token.name
+            ))),
+            Some(token) => Ok((Principal::Token(token), None)),
         })
-        .await
-        .map_err(|error| ApiError::Internal(format!("the session check panicked: {error}")))?;
+    })
+    .await
+    .map_err(|error| ApiError::Internal(format!("the session check panicked: {error}")))?;
     found.map_err(|error| ApiError::Internal(format!("cannot check the session: {error}")))?
 }
 
@@ -670,15 +754,58 @@ pub(crate) async fn guard(
     if !is_api(path) || PUBLIC.contains(&path) {
         return next.run(request).await;
     }
-    let who = match identify(&accounts, request.headers()).await {
-        Ok(who) => who,
+    let (who, session) = match identify(&accounts, request.headers()).await {
+        Ok(found) => found,
         Err(refusal) => return refusal.into_response(),
     };
     if let Err(refusal) = allowed(&who, request.method(), path) {
         return refusal.into_response();
     }
-    request.extensions_mut().insert(Caller { who, accounts });
+    request.extensions_mut().insert(Caller {
+        who,
+        accounts,
+        session,
+    });
     next.run(request).await
+}
+
+/// Completes, with the reason for the browser, when `session` ends while
+/// its socket is open: signed out, its user removed or given a new password,
+/// or expired. An open socket counts as use, so only the absolute limit
+/// expires it, checked every [`SOCKET_TICK`] against the accounts' clock.
+pub(crate) async fn session_ends(accounts: Arc<Accounts>, session: Session) -> &'static str {
+    let mut ended = accounts.ended.subscribe();
+    let mut tick = tokio::time::interval(SOCKET_TICK);
+    let mut ticks: u32 = 0;
+    loop {
+        let look_up = tokio::select! {
+            event = ended.recv() => match event {
+                Ok(Ended::Session(hash)) if hash == session.hash => return "signed out",
+                Ok(Ended::User(user)) if user == session.user => return "signed out",
+                Ok(_) => false,
+                Err(broadcast::error::RecvError::Lagged(_)) => true,
+                // The sender lives in `accounts`, which this holds.
+                Err(broadcast::error::RecvError::Closed) => return "signed out",
+            },
+            _ = tick.tick() => {
+                ticks = ticks.wrapping_add(1);
+                let settings = accounts.settings();
+                settings.clock.now() - session.created > settings.absolute
+                    || ticks.is_multiple_of(SOCKET_RECHECK)
+            }
+        };
+        if !look_up {
+            continue;
+        }
+        let (accounts, hash) = (accounts.clone(), session.hash);
+        match tokio::task::spawn_blocking(move || accounts.live_session(&hash)).await {
+            Ok(Ok(Some(_))) => {}
+            Ok(Ok(None)) => return "session expired",
+            // The socket stays open until the next look succeeds or fails.
+            Ok(Err(error)) => tracing::warn!(%error, "cannot check a socket's session"),
+            Err(error) => tracing::error!(%error, "the session check panicked"),
+        }
+    }
 }
 
 /// Whether a browser WebSocket's `Origin` is this hub's own page: its

@@ -242,7 +242,9 @@ impl Server {
                 crate::automation::routes(self.automations.clone()),
                 limits::MAX_RULE_BYTES,
             ))
-            .merge(crate::auth::routes(self.accounts.clone()));
+            .merge(crate::auth::routes(self.accounts.clone()))
+            // The browser socket hides rules outside a caller's rooms.
+            .layer(axum::Extension(self.automations.clone()));
         // Inside the security headers, so refusals carry them too.
         let router = crate::guarded(router, self.accounts.clone());
         if self.tls.is_some() {

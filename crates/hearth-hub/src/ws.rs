@@ -4,11 +4,17 @@
 //! and pings. A browser may also relay devices it holds itself (Bluetooth)
 //! with `gateway_*` frames, handed to the device endpoint's machinery
 //! (`devices::Gateway`). A frame the hub cannot read gets an `error` back and
-//! the connection carries on.
+//! the connection carries on. A room-limited person sees only their rooms'
+//! devices and the rules (and those rules' notifications) that name nothing
+//! else; a signed-in person's socket closes when their session ends.
 
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::http::HeaderMap;
@@ -24,6 +30,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::AppState;
 use crate::auth::{self, Caller, Principal};
+use crate::automation::Automations;
 use crate::devices::{Endpoint, Gateway};
 use crate::hub::Hub;
 
@@ -39,8 +46,15 @@ const REPLY_QUEUE: usize = 32;
 /// the closing handshake.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
+/// Completes with the reason to give the browser when the socket's session
+/// ends.
+type SessionEnds = Pin<Box<dyn Future<Output = &'static str> + Send>>;
+
+/// `automations` is there when the hub runs rules (a bare [`crate::app`]
+/// has none, and so no rules or notifications to hide).
 pub(crate) async fn upgrade(
     State(state): State<AppState>,
+    automations: Option<Extension<Arc<Automations>>>,
     caller: Caller,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
@@ -53,7 +67,21 @@ pub(crate) async fn upgrade(
     upgrade
         .max_message_size(MAX_INCOMING_BYTES)
         .max_frame_size(MAX_INCOMING_BYTES)
-        .on_upgrade(move |socket| session(socket, state.hub, state.devices, caller, state.shutdown))
+        .on_upgrade(move |socket| {
+            let view = View::new(
+                state.hub.clone(),
+                caller.who.clone(),
+                automations.map(|Extension(automations)| automations),
+            );
+            session(
+                socket,
+                state.hub,
+                state.devices,
+                caller,
+                view,
+                state.shutdown,
+            )
+        })
 }
 
 /// One connection: a send task and a receive task (the receive task's replies
@@ -64,18 +92,24 @@ async fn session(
     hub: Arc<Hub>,
     devices: Arc<Endpoint>,
     caller: Caller,
+    view: View,
     shutdown: watch::Receiver<bool>,
 ) {
+    let ends: SessionEnds = match caller.session.clone() {
+        Some(session) => Box::pin(auth::session_ends(caller.accounts.clone(), session)),
+        // A token's socket lasts as long as its holder keeps it open.
+        None => Box::pin(std::future::pending()),
+    };
     let (sink, stream) = socket.split();
     let (replies, replies_rx) = mpsc::channel(REPLY_QUEUE);
     // Subscribe before the snapshot is taken, so no event falls between them.
     let events = hub.subscribe_frames();
     let mut send_task = tokio::spawn(send_loop(
         sink,
-        hub.clone(),
-        caller.who.clone(),
+        view,
         events,
         replies_rx,
+        ends,
         shutdown.clone(),
     ));
     let gateway = GatewayStart {
@@ -100,17 +134,18 @@ async fn session(
 
 async fn send_loop(
     mut sink: SplitSink<WebSocket, Message>,
-    hub: Arc<Hub>,
-    who: Principal,
+    mut view: View,
     mut events: broadcast::Receiver<Utf8Bytes>,
     mut replies: mpsc::Receiver<ServerMessage>,
+    mut ends: SessionEnds,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let hello = ServerMessage::Hello {
         protocol: PROTOCOL_VERSION,
-        hub: hub.info().clone(),
+        hub: view.hub.info().clone(),
     };
-    for message in [hello, snapshot(&hub, &who)] {
+    let snapshot = view.snapshot();
+    for message in [hello, snapshot] {
         if send(&mut sink, message).await.is_err() {
             return;
         }
@@ -125,7 +160,17 @@ async fn send_loop(
                 let _ = sink.send(Message::Close(Some(close))).await;
                 return;
             }
+            reason = &mut ends => {
+                tracing::info!(reason, "closing a browser socket whose session ended");
+                let close = CloseFrame {
+                    code: auth::SESSION_ENDED,
+                    reason: reason.into(),
+                };
+                let _ = sink.send(Message::Close(Some(close))).await;
+                return;
+            }
             reply = replies.recv() => match reply {
+                Some(ServerMessage::Snapshot { .. }) => view.snapshot().encode().into(),
                 Some(reply) => reply.encode().into(),
                 // The browser has gone or said goodbye; answer its Close.
                 None => {
@@ -134,9 +179,11 @@ async fn send_loop(
                 }
             },
             event = events.recv() => match event {
-                Ok(frame) if shows(&hub, &who, &frame) => frame,
-                Ok(_) => continue,
-                Err(RecvError::Lagged(missed)) => lagged(&hub, &who, &mut events, missed),
+                Ok(frame) => match view.shown(frame) {
+                    Some(frame) => frame,
+                    None => continue,
+                },
+                Err(RecvError::Lagged(missed)) => view.lagged(&mut events, missed),
                 Err(RecvError::Closed) => return,
             },
         };
@@ -151,9 +198,11 @@ async fn send_loop(
         tokio::task::yield_now().await;
         loop {
             let frame = match events.try_recv() {
-                Ok(frame) if shows(&hub, &who, &frame) => frame,
-                Ok(_) => continue,
-                Err(TryRecvError::Lagged(missed)) => lagged(&hub, &who, &mut events, missed),
+                Ok(frame) => match view.shown(frame) {
+                    Some(frame) => frame,
+                    None => continue,
+                },
+                Err(TryRecvError::Lagged(missed)) => view.lagged(&mut events, missed),
                 Err(TryRecvError::Empty | TryRecvError::Closed) => break,
             };
             if sink.feed(Message::Text(frame)).await.is_err() {
@@ -166,37 +215,102 @@ async fn send_loop(
     }
 }
 
-/// A browser that fell behind skips the backlog and gets the whole picture
-/// again, which is newer than all of it.
-fn lagged(
-    hub: &Hub,
-    who: &Principal,
-    events: &mut broadcast::Receiver<Utf8Bytes>,
-    missed: u64,
-) -> Utf8Bytes {
-    tracing::warn!(missed, "a browser fell behind; resending the whole picture");
-    *events = events.resubscribe();
-    snapshot(hub, who).encode().into()
+/// What one browser is shown of the frames every browser is sent. An
+/// unrestricted caller gets the shared encoding as it is; only a
+/// room-limited caller's frames are decoded, and for them the view keeps the
+/// ids of the rules they can see, so that a rule's removal and its
+/// notifications reach only those who saw the rule.
+struct View {
+    hub: Arc<Hub>,
+    who: Principal,
+    automations: Option<Arc<Automations>>,
+    /// The rules a room-limited caller sees, by id.
+    rules: HashSet<String>,
 }
 
-/// Whether a frame every browser is sent is for this one: not if it is about
-/// a device outside the caller's rooms. Only a room-limited caller's frames
-/// are decoded to find out; everyone else gets the shared encoding as it is.
-fn shows(hub: &Hub, who: &Principal, frame: &str) -> bool {
-    if who.sees_everything() {
-        return true;
+impl View {
+    fn new(hub: Arc<Hub>, who: Principal, automations: Option<Arc<Automations>>) -> View {
+        View {
+            hub,
+            who,
+            automations,
+            rules: HashSet::new(),
+        }
     }
-    let device = match ServerMessage::decode(frame) {
-        Ok(ServerMessage::Reading { reading }) => reading.device,
-        Ok(
-            ServerMessage::StateChanged { device, .. }
-            | ServerMessage::DeviceAvailability { device, .. },
-        ) => device,
-        Ok(_) => return true,
-        Err(_) => return false,
-    };
-    hub.device(&device)
-        .is_some_and(|device| who.sees(&device.room))
+
+    /// The whole picture, as far as the caller may see it; it also starts
+    /// the view's rule ids afresh.
+    fn snapshot(&mut self) -> ServerMessage {
+        let mut devices = self.hub.snapshot();
+        let mut notifications = self.hub.notifications();
+        if !self.who.sees_everything() {
+            devices.retain(|snapshot| self.who.sees(&snapshot.device.room));
+            self.rules = self
+                .automations
+                .iter()
+                .flat_map(|automations| automations.rules())
+                .filter(|rule| {
+                    serde_json::to_value(rule)
+                        .is_ok_and(|document| self.who.sees_rule(&self.hub, &document))
+                })
+                .map(|rule| rule.id)
+                .collect();
+            notifications.retain(|notification| self.rules.contains(&notification.rule));
+        }
+        ServerMessage::Snapshot {
+            at: Utc::now(),
+            devices,
+            notifications,
+        }
+    }
+
+    /// A browser that fell behind skips the backlog and gets the whole
+    /// picture again, which is newer than all of it.
+    fn lagged(&mut self, events: &mut broadcast::Receiver<Utf8Bytes>, missed: u64) -> Utf8Bytes {
+        tracing::warn!(missed, "a browser fell behind; resending the whole picture");
+        *events = events.resubscribe();
+        self.snapshot().encode().into()
+    }
+
+    /// `frame` as this browser is to get it, or `None` if it is about a
+    /// device or rule outside the caller's rooms. A rule that moves out of
+    /// them is shown as removed.
+    fn shown(&mut self, frame: Utf8Bytes) -> Option<Utf8Bytes> {
+        if self.who.sees_everything() {
+            return Some(frame);
+        }
+        let device = match ServerMessage::decode(&frame) {
+            Ok(ServerMessage::Reading { reading }) => reading.device,
+            Ok(
+                ServerMessage::StateChanged { device, .. }
+                | ServerMessage::DeviceAvailability { device, .. },
+            ) => device,
+            Ok(ServerMessage::RuleChanged { id, rule }) => {
+                let visible = serde_json::from_str::<serde_json::Value>(rule.as_str())
+                    .is_ok_and(|document| self.who.sees_rule(&self.hub, &document));
+                if visible {
+                    self.rules.insert(id);
+                    return Some(frame);
+                }
+                return self
+                    .rules
+                    .remove(&id)
+                    .then(|| ServerMessage::RuleRemoved { id }.encode().into());
+            }
+            Ok(ServerMessage::RuleRemoved { id }) => {
+                return self.rules.remove(&id).then_some(frame);
+            }
+            Ok(ServerMessage::Notification { notification }) => {
+                return self.rules.contains(&notification.rule).then_some(frame);
+            }
+            Ok(_) => return Some(frame),
+            Err(_) => return None,
+        };
+        self.hub
+            .device(&device)
+            .is_some_and(|device| self.who.sees(&device.room))
+            .then_some(frame)
+    }
 }
 
 /// What a browser's gateway needs when its first `gateway_*` frame comes.
@@ -271,7 +385,12 @@ async fn answer(hub: &Hub, caller: &Caller, frame: &str) -> Answer {
     };
     Answer::Reply(match message {
         ClientMessage::Ping { nonce } => ServerMessage::Pong { nonce },
-        ClientMessage::Resync => snapshot(hub, &caller.who),
+        // The send loop puts the caller's own picture in its place.
+        ClientMessage::Resync => ServerMessage::Snapshot {
+            at: Utc::now(),
+            devices: Vec::new(),
+            notifications: Vec::new(),
+        },
         ClientMessage::GatewayAttach { devices } => {
             return Answer::Gateway(DeviceMessage::Describe { devices });
         }
@@ -356,17 +475,6 @@ fn refuse(error: CommandError) -> ServerMessage {
 /// A command as the audit log shows it: its JSON, as the browser sent it.
 fn command_words(command: &hearth_core::Command) -> String {
     serde_json::to_string(command).unwrap_or_else(|_| format!("{command:?}"))
-}
-
-/// The whole picture, as far as `who` may see it.
-fn snapshot(hub: &Hub, who: &Principal) -> ServerMessage {
-    let mut devices = hub.snapshot();
-    devices.retain(|snapshot| who.sees(&snapshot.device.room));
-    ServerMessage::Snapshot {
-        at: Utc::now(),
-        devices,
-        notifications: hub.notifications(),
-    }
 }
 
 async fn send(

@@ -4,6 +4,8 @@
 //! zone's offsets (`GET /api/site`), and the templates Hearth ships
 //! (`GET /api/rules/templates`). They are merged into the hub's router.
 //! `docs/automations.md` documents each route with its bodies and statuses.
+//! A room-limited caller finds only the rules whose every device is in their
+//! rooms; the others answer 404 as if they did not exist.
 
 use std::sync::Arc;
 
@@ -137,10 +139,20 @@ impl From<RuleError> for ApiError {
     }
 }
 
-/// `GET /api/rules`: every rule, by id, with when it last fired and when it
-/// fires next (within a week).
-async fn list(State(automations): State<Arc<Automations>>) -> Json<Vec<RuleStatus>> {
-    Json(automations.statuses(NEXT_FIRING_HORIZON))
+/// `GET /api/rules`: every rule the caller may see, by id, with when it last
+/// fired and when it fires next (within a week).
+async fn list(
+    State(automations): State<Arc<Automations>>,
+    caller: Caller,
+) -> Json<Vec<RuleStatus>> {
+    let mut statuses = automations.statuses(NEXT_FIRING_HORIZON);
+    if !caller.who.sees_everything() {
+        statuses.retain(|status| {
+            serde_json::to_value(&status.rule)
+                .is_ok_and(|document| caller.who.sees_rule(automations.hub(), &document))
+        });
+    }
+    Json(statuses)
 }
 
 /// `POST /api/rules`: adds a rule; the hub makes up an id from the name
@@ -175,8 +187,10 @@ async fn create(
 /// `GET /api/rules/{id}`
 async fn read(
     State(automations): State<Arc<Automations>>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<RuleStatus>, ApiError> {
+    may_see(&automations, &caller, &id)?;
     status(&automations, &id).map(Json)
 }
 
@@ -189,7 +203,7 @@ async fn replace(
     body: Bytes,
 ) -> Result<Json<RuleSaved>, ApiError> {
     let mut document = json_object(&body)?;
-    may_change(&automations, &caller, &id)?;
+    may_see(&automations, &caller, &id)?;
     caller.may_touch_rule(automations.hub(), &Value::Object(document.clone()))?;
     match document.get("id") {
         None | Some(Value::Null) => {
@@ -215,7 +229,7 @@ async fn remove(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    may_change(&automations, &caller, &id)?;
+    may_see(&automations, &caller, &id)?;
     automations.remove(&id).await?;
     caller.audit("rule.delete", id);
     Ok(StatusCode::NO_CONTENT)
@@ -227,7 +241,7 @@ async fn enable(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<RuleStatus>, ApiError> {
-    may_change(&automations, &caller, &id)?;
+    may_see(&automations, &caller, &id)?;
     automations.enable(&id, true).await?;
     caller.audit("rule.enable", id.clone());
     status(&automations, &id).map(Json)
@@ -239,7 +253,7 @@ async fn disable(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<RuleStatus>, ApiError> {
-    may_change(&automations, &caller, &id)?;
+    may_see(&automations, &caller, &id)?;
     automations.enable(&id, false).await?;
     caller.audit("rule.disable", id.clone());
     status(&automations, &id).map(Json)
@@ -252,7 +266,7 @@ async fn run(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Trace>, ApiError> {
-    may_change(&automations, &caller, &id)?;
+    may_see(&automations, &caller, &id)?;
     let trace = automations.run_now(&id).await?;
     caller.audit("rule.run", id.clone());
     automations.settled().await;
@@ -273,9 +287,11 @@ pub(crate) struct PreviewParams {
 /// triggers fire from now until `days` ahead (conditions are not applied).
 async fn preview(
     State(automations): State<Arc<Automations>>,
+    caller: Caller,
     Path(id): Path<String>,
     query: Result<Query<PreviewParams>, QueryRejection>,
 ) -> Result<Json<Vec<Upcoming>>, ApiError> {
+    may_see(&automations, &caller, &id)?;
     let Query(params) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
     let days = params.days.unwrap_or(7);
     if !PREVIEW_DAYS.contains(&days) {
@@ -301,9 +317,11 @@ pub(crate) struct ReplayParams {
 /// first. Nothing is carried out.
 async fn replay(
     State(automations): State<Arc<Automations>>,
+    caller: Caller,
     Path(id): Path<String>,
     query: Result<Query<ReplayParams>, QueryRejection>,
 ) -> Result<Json<Vec<Replayed>>, ApiError> {
+    may_see(&automations, &caller, &id)?;
     let Query(params) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
     let mut problems = Vec::new();
     let mut instant = |name: &str, text: Option<String>| {
@@ -348,23 +366,35 @@ async fn replay(
 /// `GET /api/rules/{id}/traces`: the rule's recent traces, oldest first.
 async fn traces(
     State(automations): State<Arc<Automations>>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<Trace>>, ApiError> {
+    may_see(&automations, &caller, &id)?;
     automations
         .traces(&id)
         .map(Json)
         .ok_or(ApiError::NoRule(id))
 }
 
-/// Refuses unless every device rule `id` names now is in the caller's rooms
-/// (an unknown rule is left for the handler to report).
-fn may_change(automations: &Automations, caller: &Caller, id: &str) -> Result<(), ApiError> {
+/// Answers 404, as for a rule that does not exist, unless every device rule
+/// `id` names now is in the caller's rooms: a rule outside them is not there
+/// for the caller to read or change (an unknown rule is left for the handler
+/// to report).
+fn may_see(automations: &Automations, caller: &Caller, id: &str) -> Result<(), ApiError> {
+    if caller.who.sees_everything() {
+        return Ok(());
+    }
     let Some(rule) = automations.rule(id) else {
         return Ok(());
     };
     let document = serde_json::to_value(&rule)
         .map_err(|error| ApiError::Internal(format!("cannot encode rule {id}: {error}")))?;
-    caller.may_touch_rule(automations.hub(), &document)
+    if caller.who.sees_rule(automations.hub(), &document) {
+        Ok(())
+    } else {
+        tracing::info!(rule = id, caller = %caller.who.actor(), "a rule outside the caller's rooms");
+        Err(ApiError::NoRule(id.to_owned()))
+    }
 }
 
 fn status(automations: &Automations, id: &str) -> Result<RuleStatus, ApiError> {
