@@ -141,9 +141,16 @@ impl Router {
 
     /// Shows `route` and puts it in the history, so back returns here.
     pub(crate) fn go(&self, route: Route) {
+        self.go_with(route, "");
+    }
+
+    /// [`go`](Self::go) with a query string (`?` included) that the page
+    /// reads from the address bar.
+    pub(crate) fn go_with(&self, route: Route, query: &str) {
+        let href = format!("{}{query}", route.href());
         let pushed = window()
             .history()
-            .and_then(|h| h.push_state_with_url(&JsValue::NULL, "", Some(&route.href())));
+            .and_then(|h| h.push_state_with_url(&JsValue::NULL, "", Some(&href)));
         if pushed.is_err() {
             warn!("could not update the address bar; back will not return here");
         }
@@ -154,11 +161,16 @@ impl Router {
     /// A link's click: an ordinary click navigates in place; a click meant for
     /// a new tab or window (modifier keys, middle button) is left to the browser.
     pub(crate) fn follow(&self, event: MouseEvent, route: Route) {
+        self.follow_with(event, route, "");
+    }
+
+    /// [`follow`](Self::follow) with a query string, as [`go_with`](Self::go_with).
+    pub(crate) fn follow_with(&self, event: MouseEvent, route: Route, query: &str) {
         let plain = event.button() == 0
             && !(event.ctrl_key() || event.meta_key() || event.shift_key() || event.alt_key());
         if plain {
             event.prevent_default();
-            self.go(route);
+            self.go_with(route, query);
         }
     }
 }

@@ -1,11 +1,13 @@
 //! Paints a chart on a canvas at the screen's pixel density: grid and axis
 //! labels, each series' min–max band (when its data are aggregated) and its
-//! decimated line, gaps left open.
+//! decimated line, gaps left open, and marked moments as thin vertical lines
+//! over it all.
 
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use super::decimate::{Polyline, polyline};
+use super::marks;
 use super::scale::{Frame, Scale, padded};
 use super::series::Series;
 use super::ticks;
@@ -33,12 +35,20 @@ pub(crate) struct Paint {
 const GRID: &str = "rgba(128,128,128,0.22)";
 const LABEL: &str = "#8a8580";
 const FONT: &str = "11px system-ui, sans-serif";
+/// Marks (replayed firings) are dashed in a colour no series is given.
+pub(crate) const MARK: &str = "#ca8a04";
 /// The line's width in CSS pixels.
 const LINE_WIDTH: f64 = 1.5;
 
-/// Draws a frame and returns the value scale used, for hover placement; `None`
-/// when the canvas has no 2D context.
-pub(crate) fn draw(canvas: &HtmlCanvasElement, paint: &Paint, layers: &[Layer]) -> Option<Scale> {
+/// Draws a frame, with a vertical line at each of `marks` in view, and
+/// returns the value scale used, for hover placement; `None` when the canvas
+/// has no 2D context.
+pub(crate) fn draw(
+    canvas: &HtmlCanvasElement,
+    paint: &Paint,
+    layers: &[Layer],
+    marks: &[i64],
+) -> Option<Scale> {
     let Paint {
         frame,
         density,
@@ -138,6 +148,7 @@ pub(crate) fn draw(canvas: &HtmlCanvasElement, paint: &Paint, layers: &[Layer]) 
         ctx.set_transform(density, 0.0, 0.0, density, 0.0, 0.0)
             .ok()?;
     }
+    marked(&ctx, paint, &x, marks);
     ctx.restore();
     Some(y)
 }
@@ -158,6 +169,27 @@ fn hairline_offsets(density: f64) -> impl Iterator<Item = f64> {
     };
     let first = -(width - 1.0) / 2.0;
     (0..passes).map(move |i| first + step * i as f64)
+}
+
+/// One dashed line the plot's height at each mark in view.
+fn marked(ctx: &CanvasRenderingContext2d, paint: &Paint, x: &Scale, moments: &[i64]) {
+    let shown = marks::visible(moments, paint.view);
+    if shown.is_empty() {
+        return;
+    }
+    let frame = paint.frame;
+    ctx.set_stroke_style_str(MARK);
+    ctx.set_line_width(1.5);
+    let dash = js_sys::Array::of2(&4.0.into(), &3.0.into());
+    let _ = ctx.set_line_dash(&dash);
+    ctx.begin_path();
+    for &at in shown {
+        let px = x.px(at as f64).round() + 0.5;
+        ctx.move_to(px, frame.top());
+        ctx.line_to(px, frame.bottom());
+    }
+    ctx.stroke();
+    let _ = ctx.set_line_dash(&js_sys::Array::new());
 }
 
 fn visible_buckets(series: &Series, view: View) -> &[hearth_core::downsample::Bucket] {

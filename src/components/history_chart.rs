@@ -1,6 +1,7 @@
 //! The interactive history chart: a canvas drawn by `chart::draw`, with pan
 //! (drag, arrow keys), zoom (wheel, pinch, + and −), box-select (shift+drag),
-//! a crosshair with a tooltip, and a summary of the view for screen readers.
+//! a crosshair with a tooltip, a summary of the view for screen readers, and
+//! optional marks (a rule's replayed firings) drawn over the lines and listed.
 
 use hearth_core::{DeviceId, Metric, TemperatureUnit};
 use leptos::html::Canvas;
@@ -10,11 +11,11 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{KeyboardEvent, PointerEvent, ResizeObserver, ResizeObserverEntry, WheelEvent};
 
 use crate::chart::clock::{local_offset_ms, ms_text, now_ms};
-use crate::chart::draw::{Layer, Paint, draw};
+use crate::chart::draw::{Layer, MARK, Paint, draw};
 use crate::chart::scale::Frame;
 use crate::chart::series::Series;
 use crate::chart::view::View;
-use crate::chart::{hit, summary, time_text};
+use crate::chart::{hit, marks as marked, summary, time_text};
 use crate::format;
 
 /// One series on the chart, with the legend's switch for it.
@@ -61,7 +62,11 @@ pub(crate) fn HistoryChart(
     settled: RwSignal<View>,
     metric: Metric,
     #[prop(into)] unit: Signal<TemperatureUnit>,
+    /// Moments to mark, in milliseconds since the epoch, earliest first.
+    #[prop(optional)]
+    marks: Vec<i64>,
 ) -> impl IntoView {
+    let marks = StoredValue::new(marks);
     let canvas_ref = NodeRef::<Canvas>::new();
     // The canvas's size in CSS pixels, as the browser last laid it out; `None`
     // until then. A `ResizeObserver` reports it after each layout, so drawing
@@ -101,13 +106,15 @@ pub(crate) fn HistoryChart(
                     color: layer.color,
                 })
                 .collect();
-            draw(&canvas, &paint, &drawn);
+            marks.with_value(|marks| draw(&canvas, &paint, &drawn, marks));
         });
         // The bench (and anyone curious) reads how long the last frame took,
         // and tests read which window it showed.
         let _ = canvas.set_attribute("data-draw-ms", &ms_text(now_ms() - started));
         let _ = canvas.set_attribute("data-from", &view.from.to_string());
         let _ = canvas.set_attribute("data-to", &view.to.to_string());
+        let shown = marks.with_value(|marks| marked::visible(marks, view).len());
+        let _ = canvas.set_attribute("data-marks", &shown.to_string());
     });
 
     let settle = move || settled.set(view.get_untracked());
@@ -316,12 +323,43 @@ pub(crate) fn HistoryChart(
                 {selection_box}
             </div>
             <p id="chart-summary" class="chart-summary" aria-live="polite">{summary_text}</p>
+            {mark_list(&marks.get_value())}
             <p id="chart-help" class="chart-help">
                 "Drag to pan, wheel or pinch to zoom, shift+drag to zoom into a span. "
                 "With the chart focused: ← → pan, + − zoom."
             </p>
         </div>
     }
+}
+
+/// The marks in words, since the canvas shows them to no screen reader.
+fn mark_list(marks: &[i64]) -> Option<impl IntoView + use<>> {
+    if marks.is_empty() {
+        return None;
+    }
+    let count = match marks.len() {
+        1 => "1 replayed firing".to_owned(),
+        n => format!("{n} replayed firings"),
+    };
+    let items = marks
+        .iter()
+        .map(|&at| {
+            view! {
+                <li data-at=at.to_string()>
+                    <time>{time_text::full(at + local_offset_ms(at))}</time>
+                </li>
+            }
+        })
+        .collect_view();
+    Some(view! {
+        <section class="chart-marks" aria-label="Marked on the chart">
+            <p>
+                <span class="swatch" aria-hidden="true" style:background=MARK></span>
+                {count}
+            </p>
+            <ol>{items}</ol>
+        </section>
+    })
 }
 
 /// Keeps `size` at the canvas's content box from the moment it is laid out,

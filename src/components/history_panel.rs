@@ -1,6 +1,7 @@
 //! A device's history: range buttons and a custom range, the chart with a
 //! legend to compare other sensors of the same kind, and a CSV download of
-//! what is in view. Fetches each shown series when the view settles and
+//! what is in view, optionally opened on a given window with moments marked.
+//! Fetches each shown series when the view settles and
 //! appends live readings while the view's end is now.
 
 use std::time::Duration;
@@ -15,6 +16,7 @@ use web_sys::{HtmlInputElement, SubmitEvent};
 use crate::app_context::use_app_context;
 use crate::chart::api;
 use crate::chart::clock::{epoch_ms, local_offset_ms, local_to_utc};
+use crate::chart::marks::ChartQuery;
 use crate::chart::series::Series;
 use crate::chart::time_text;
 use crate::chart::view::{DAY, Span, View};
@@ -30,7 +32,14 @@ const COLORS: [&str; 6] = [
 ];
 
 #[component]
-pub(crate) fn HistoryPanel(entry: DeviceEntry, metric: Metric) -> impl IntoView {
+pub(crate) fn HistoryPanel(
+    entry: DeviceEntry,
+    metric: Metric,
+    /// The window to open on (the last day when absent) and the moments to
+    /// mark, as the page's address asked.
+    #[prop(optional)]
+    opening: ChartQuery,
+) -> impl IntoView {
     let ctx = use_app_context();
     let device_id = entry.device.with_value(|d| d.id.clone());
     // The device itself first and shown, then every other device with the
@@ -55,7 +64,10 @@ pub(crate) fn HistoryPanel(entry: DeviceEntry, metric: Metric) -> impl IntoView 
         })
         .collect();
     let layers = RwSignal::new(layers);
-    let start = View::ending(epoch_ms(), DAY);
+    let start = opening
+        .view
+        .unwrap_or_else(|| View::ending(epoch_ms(), DAY));
+    let marks = opening.marks;
     let view = RwSignal::new(start);
     let settled = RwSignal::new(start);
     let error = RwSignal::new(None::<String>);
@@ -231,7 +243,7 @@ pub(crate) fn HistoryPanel(entry: DeviceEntry, metric: Metric) -> impl IntoView 
             <p class="chart-status" role="status">
                 {move || error.get().or_else(|| loading.get().then(|| "Loading…".to_owned()))}
             </p>
-            <HistoryChart layers view settled metric unit=ctx.unit />
+            <HistoryChart layers view settled metric unit=ctx.unit marks />
             <fieldset class="chart-legend">
                 <legend>"Series"</legend>
                 {legend}

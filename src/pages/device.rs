@@ -1,10 +1,13 @@
 //! A device's page (`/devices/<id>`): its card's heading, a way back, and
-//! the history of what it measures.
+//! the history of what it measures, opened on the window and with the marks
+//! its address asks for (`?from=…&to=…&marks=…`, milliseconds since the epoch).
 
 use hearth_core::{DeviceId, Metric};
+use leptos::logging::warn;
 use leptos::prelude::*;
 
 use crate::app_context::use_app_context;
+use crate::chart::marks::ChartQuery;
 use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::history_panel::HistoryPanel;
 use crate::components::unit_toggle::UnitToggle;
@@ -15,6 +18,10 @@ use crate::store::device_entry::DEVICE_UNAVAILABLE;
 pub(crate) fn DevicePage(id: DeviceId) -> impl IntoView {
     let ctx = use_app_context();
     let router = use_router();
+    let (opening, problems) = ChartQuery::parse(&window().location().search().unwrap_or_default());
+    for problem in problems {
+        warn!("the address's chart query is partly ignored: {problem}");
+    }
     // `get` does not subscribe to the set of devices and `is_empty` does, so
     // a page opened before the hub's snapshot notices its device arriving.
     let entry = Memo::new(move |_| {
@@ -34,7 +41,9 @@ pub(crate) fn DevicePage(id: DeviceId) -> impl IntoView {
                 (d.name.clone(), d.kind.label(), metric)
             });
             let history = match metric {
-                Some(metric) => view! { <HistoryPanel entry metric /> }.into_any(),
+                Some(metric) => {
+                    view! { <HistoryPanel entry metric opening=opening.clone() /> }.into_any()
+                }
                 None => view! { <p class="empty">"This device measures nothing, so it has no history."</p> }
                     .into_any(),
             };
