@@ -135,7 +135,14 @@ pub(crate) fn RuleRow(id: String, model: RulesModel) -> impl IntoView {
     let replaying = RwSignal::new(false);
     let replay = {
         let id = id.clone();
-        move || view! { <RuleReplay id=id.clone() /> }
+        move || {
+            view! {
+                <RuleReplay
+                    id=id.clone()
+                    rule=Signal::derive(move || status.with(|s| s.as_ref().map(|s| s.rule.clone())))
+                />
+            }
+        }
     };
 
     let confirming = RwSignal::new(false);
