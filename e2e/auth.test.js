@@ -1,6 +1,6 @@
 // Accounts as people meet them: the login page (a wrong password says so, the
-// right one reaches the dashboard), signing out, a viewer who may look but
-// not switch, the admin's audit log, and the one-time setup link.
+// right one reaches the dashboard), signing out (in every tab), a viewer who
+// may look but not switch, the admin's audit log, and the one-time setup link.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,6 +71,25 @@ describe('accounts in the browser', () => {
     const me = await page.evaluate(async () => (await fetch('/api/auth/me')).status);
     assert.equal(me, 401, 'the session is over on the hub too');
     await page.close();
+  });
+
+  test('signing out in one tab signs the other tab out too', async () => {
+    const first = await signedOutPage(browser);
+    await first.goto(new URL('login', hub.url).href);
+    await signInOnPage(first, 'dana', 'dana-secret-pass');
+    await first.waitForSelector(connected, { timeout: 20_000 });
+    // A second tab of the same browser shares the session cookie.
+    const second = await first.context().newPage();
+    await second.goto(hub.url);
+    await second.waitForSelector(connected, { timeout: 20_000 });
+
+    await first.click('.account-bar .sign-out');
+    await first.waitForSelector('form.login-form');
+    // The hub closes the second tab's live connection as the session ends;
+    // reconnecting finds nobody signed in.
+    await second.waitForSelector('form.login-form', { timeout: 20_000 });
+    assert.equal(new URL(second.url()).pathname, '/login');
+    await first.close();
   });
 
   test("a viewer sees the devices but the switches are disabled, and says why", async () => {
