@@ -170,6 +170,8 @@ async fn send_loop(
                 return;
             }
             reply = replies.recv() => match reply {
+                // A `resync`: the view, which keeps the rules this caller
+                // sees, draws the picture and starts those rules afresh.
                 Some(ServerMessage::Snapshot { .. }) => view.snapshot().encode().into(),
                 Some(reply) => reply.encode().into(),
                 // The browser has gone or said goodbye; answer its Close.

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use chrono::{TimeDelta, TimeZone, Utc};
-use hearth_core::ServerMessage;
+use hearth_core::{ClientMessage, ServerMessage};
 use hearth_hub::{AuthSettings, Clock, ManualClock, Role, Server};
 use serde_json::{Value, json};
 
@@ -150,6 +150,18 @@ async fn a_member_of_the_kitchen_finds_only_the_rules_of_the_kitchen_and_of_no_r
     // the porch's; the admin's has both.
     let mut later = hub.connect_as(Auth::Session(&cook)).await.unwrap();
     assert_eq!(past_snapshot(&mut later).await, ["kettle"]);
+    later.send(&ClientMessage::Resync).await;
+    let resynced = later
+        .next_that(|message| match message {
+            ServerMessage::Snapshot { notifications, .. } => Some(notifications),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        resynced.iter().map(|n| n.rule.as_str()).collect::<Vec<_>>(),
+        ["kettle"],
+        "a resync is drawn for the cook too"
+    );
     let mut admin = hub.connect_as(Auth::Admin).await.unwrap();
     assert_eq!(past_snapshot(&mut admin).await, ["porch-note", "kettle"]);
 
