@@ -773,8 +773,21 @@ pub(crate) async fn guard(
 /// its socket is open: signed out, its user removed or given a new password,
 /// or expired. An open socket counts as use, so only the absolute limit
 /// expires it, checked every [`SOCKET_TICK`] against the accounts' clock.
-pub(crate) async fn session_ends(accounts: Arc<Accounts>, session: Session) -> &'static str {
-    let mut ended = accounts.ended.subscribe();
+/// It listens for ended sessions from the call on, and its first tick looks
+/// the session up, so a sign-out during the upgrade is not missed either.
+pub(crate) fn session_ends(
+    accounts: Arc<Accounts>,
+    session: Session,
+) -> impl Future<Output = &'static str> + Send + 'static {
+    let ended = accounts.ended.subscribe();
+    watch_session(accounts, session, ended)
+}
+
+async fn watch_session(
+    accounts: Arc<Accounts>,
+    session: Session,
+    mut ended: broadcast::Receiver<Ended>,
+) -> &'static str {
     let mut tick = tokio::time::interval(SOCKET_TICK);
     let mut ticks: u32 = 0;
     loop {
@@ -788,10 +801,10 @@ pub(crate) async fn session_ends(accounts: Arc<Accounts>, session: Session) -> &
                 Err(broadcast::error::RecvError::Closed) => return "signed out",
             },
             _ = tick.tick() => {
+                let due = ticks.is_multiple_of(SOCKET_RECHECK);
                 ticks = ticks.wrapping_add(1);
                 let settings = accounts.settings();
-                settings.clock.now() - session.created > settings.absolute
-                    || ticks.is_multiple_of(SOCKET_RECHECK)
+                due || settings.clock.now() - session.created > settings.absolute
             }
         };
         if !look_up {
