@@ -8,16 +8,15 @@ use leptos::prelude::*;
 
 use crate::app_context::use_app_context;
 use crate::chart::marks::ChartQuery;
+use crate::components::back_link::BackLink;
 use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::history_panel::HistoryPanel;
 use crate::components::unit_toggle::UnitToggle;
-use crate::router::{Route, use_router};
 use crate::store::device_entry::DEVICE_UNAVAILABLE;
 
 #[component]
 pub(crate) fn DevicePage(id: DeviceId) -> impl IntoView {
     let ctx = use_app_context();
-    let router = use_router();
     let (opening, problems) = ChartQuery::parse(&window().location().search().unwrap_or_default());
     for problem in problems {
         warn!("the address's chart query is partly ignored: {problem}");
@@ -69,9 +68,7 @@ pub(crate) fn DevicePage(id: DeviceId) -> impl IntoView {
     };
     view! {
         <header class="top-bar">
-            <a href="/" class="back" on:click=move |ev| router.follow(ev, Route::Home)>
-                "← All devices"
-            </a>
+            <BackLink />
             <ConnectionIndicator />
             <UnitToggle />
         </header>
