@@ -168,6 +168,35 @@ impl RulesModel {
         });
     }
 
+    /// Sends a rule document to the hub as rule `id` (or as a new rule), for
+    /// both editors: `saving` while it is on its way; once stored, the notice,
+    /// the editor closed (`open`) and the list reloaded; a refusal's message
+    /// on the page and its problems in `refused`.
+    pub(crate) fn store(
+        self,
+        id: Option<String>,
+        text: String,
+        saving: RwSignal<bool>,
+        open: RwSignal<bool>,
+        refused: RwSignal<Vec<String>>,
+    ) {
+        saving.set(true);
+        spawn_local(async move {
+            match save(id.as_deref(), &text).await {
+                Ok(()) => {
+                    self.succeed("Saved.".to_owned());
+                    open.try_set(false);
+                    self.reload();
+                }
+                Err(refusal) => {
+                    refused.try_set(refusal.problems);
+                    self.error.try_set(Some(refusal.message));
+                }
+            }
+            saving.try_set(false);
+        });
+    }
+
     pub(crate) fn succeed(&self, done: String) {
         self.error.try_set(None);
         self.notice.try_set(Some(done));
@@ -344,7 +373,7 @@ pub(crate) struct Refusal {
 }
 
 /// Stores `text` (a rule document) as rule `id`, or as a new rule.
-pub(crate) async fn save(id: Option<&str>, text: &str) -> Result<(), Refusal> {
+async fn save(id: Option<&str>, text: &str) -> Result<(), Refusal> {
     let (method, url, failed) = match id {
         Some(id) => (
             "PUT",

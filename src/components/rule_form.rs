@@ -8,12 +8,11 @@ use hearth_core::Device;
 use hearth_core::rules::{Diagnostic, Rule, Severity, validate};
 use leptos::html;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use web_sys::SubmitEvent;
 
 use crate::app_context::use_app_context;
 use crate::automations::form::{RuleDraft, new_action, new_condition, new_trigger};
-use crate::automations::{RulesModel, document_text, parse_document, save};
+use crate::automations::{RulesModel, document_text, parse_document};
 use crate::components::rule_form_action::RuleFormAction;
 use crate::components::rule_form_condition::RuleFormCondition;
 use crate::components::rule_form_input::RuleFormInput;
@@ -87,22 +86,7 @@ pub(crate) fn RuleForm(
             };
             // A rule is plain data: it always serialises.
             let body = serde_json::to_string(&body).unwrap_or_default();
-            let id = id.clone();
-            saving.set(true);
-            spawn_local(async move {
-                match save(id.as_deref(), &body).await {
-                    Ok(()) => {
-                        model.succeed("Saved.".to_owned());
-                        open.try_set(false);
-                        model.reload();
-                    }
-                    Err(refusal) => {
-                        refused.try_set(refusal.problems);
-                        model.error.try_set(Some(refusal.message));
-                    }
-                }
-                saving.try_set(false);
-            });
+            model.store(id.clone(), body, saving, open, refused);
         }
     };
 

@@ -4,10 +4,9 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use web_sys::SubmitEvent;
 
-use crate::automations::{RulesModel, save};
+use crate::automations::RulesModel;
 
 /// `id` is the rule being edited, or `None` for a new one; `open` is cleared
 /// when the editor is done.
@@ -30,23 +29,7 @@ pub(crate) fn RuleTextEditor(
     let field = format!("rule-text-{}", id.as_deref().unwrap_or("new"));
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let id = id.clone();
-        let text = draft.get_untracked();
-        saving.set(true);
-        spawn_local(async move {
-            match save(id.as_deref(), &text).await {
-                Ok(()) => {
-                    model.succeed("Saved.".to_owned());
-                    open.try_set(false);
-                    model.reload();
-                }
-                Err(refusal) => {
-                    problems.try_set(refusal.problems);
-                    model.error.try_set(Some(refusal.message));
-                }
-            }
-            saving.try_set(false);
-        });
+        model.store(id.clone(), draft.get_untracked(), saving, open, problems);
     };
     view! {
         <form class="rule-editor" on:submit=submit>
