@@ -7,16 +7,15 @@
 
 use chrono::{DateTime, Utc};
 use hearth_core::rules::{Rule, RuleStatus, SiteZone, Template};
-use js_sys::{JSON, Object, Reflect};
+use js_sys::{JSON, Reflect};
 use leptos::logging::warn;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{RequestInit, Response};
+use wasm_bindgen::JsValue;
 
 use crate::chart::clock::local_offset_ms;
 use crate::chart::time_text;
+use crate::http;
 use crate::router::encode;
 
 pub(crate) mod form;
@@ -442,32 +441,15 @@ async fn request(
         message: format!("{failed}: the hub cannot be reached."),
         problems: Vec::new(),
     };
-    let window = web_sys::window().ok_or_else(unreachable)?;
-    let init = RequestInit::new();
-    init.set_method(method);
-    if let Some(body) = body {
-        let headers = Object::new();
-        // Setting a property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&headers, &"content-type".into(), &"application/json".into());
-        init.set_headers(&headers);
-        init.set_body(&JsValue::from_str(body));
-    }
-    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+    let answer = http::send(method, url, body)
         .await
-        .and_then(JsValue::dyn_into)
-        .map_err(|_| unreachable())?;
-    let text = match response.text() {
-        Ok(promise) => JsFuture::from(promise).await.ok(),
-        Err(_) => None,
+        .map_err(|()| unreachable())?;
+    if (200..300).contains(&answer.status) {
+        return Ok(answer.body);
     }
-    .and_then(|text| text.as_string())
-    .unwrap_or_default();
-    if response.ok() {
-        return Ok(text);
-    }
-    let body = JSON::parse(&text).unwrap_or(JsValue::UNDEFINED);
-    let message = string(&body, "message")
-        .unwrap_or_else(|| format!("the hub answered {}", response.status()));
+    let body = JSON::parse(&answer.body).unwrap_or(JsValue::UNDEFINED);
+    let message =
+        string(&body, "message").unwrap_or_else(|| format!("the hub answered {}", answer.status));
     let problems = Reflect::get(&body, &"diagnostics".into())
         .ok()
         .filter(js_sys::Array::is_array)

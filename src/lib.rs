@@ -16,6 +16,7 @@ mod bluetooth;
 mod chart;
 mod components;
 mod format;
+mod http;
 mod hub_client;
 mod last_known;
 mod pages;

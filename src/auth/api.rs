@@ -3,13 +3,10 @@
 //! log. Each answer becomes a value the pages can show as it is.
 
 use chrono::{DateTime, Utc};
-use js_sys::{JSON, Object, Reflect};
 use serde::Deserialize;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{RequestInit, Response};
 
 use super::Account;
+use crate::http::{Answer, send};
 
 /// Why signing in did not work, in words for the login page.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,56 +70,6 @@ pub(crate) struct AuditEntry {
     pub(crate) detail: String,
 }
 
-/// What came back: the status, the body, and `Retry-After` in seconds.
-struct Answer {
-    status: u16,
-    body: String,
-    retry_after: Option<u64>,
-}
-
-impl Answer {
-    fn message(&self) -> Option<String> {
-        let body = JSON::parse(&self.body).ok()?;
-        ["message", "error"]
-            .iter()
-            .find_map(|name| Reflect::get(&body, &(*name).into()).ok()?.as_string())
-    }
-}
-
-async fn send(method: &str, url: &str, body: Option<String>) -> Result<Answer, ()> {
-    let window = web_sys::window().ok_or(())?;
-    let init = RequestInit::new();
-    init.set_method(method);
-    if let Some(body) = body {
-        let headers = Object::new();
-        // Setting a property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&headers, &"content-type".into(), &"application/json".into());
-        init.set_headers(&headers);
-        init.set_body(&JsValue::from_str(&body));
-    }
-    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-        .await
-        .and_then(JsValue::dyn_into)
-        .map_err(drop)?;
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .ok()
-        .flatten()
-        .and_then(|value| value.trim().parse().ok());
-    let body = match response.text() {
-        Ok(promise) => JsFuture::from(promise).await.ok(),
-        Err(_) => None,
-    }
-    .and_then(|text| text.as_string())
-    .unwrap_or_default();
-    Ok(Answer {
-        status: response.status(),
-        body,
-        retry_after,
-    })
-}
-
 /// The signed-in account; `Ok(None)` when nobody is; `Err` when the hub
 /// could not say.
 pub(crate) async fn me() -> Result<Option<Account>, ()> {
@@ -136,13 +83,13 @@ pub(crate) async fn me() -> Result<Option<Account>, ()> {
 
 pub(crate) async fn login(username: &str, password: &str) -> Result<Account, LoginError> {
     let body = serde_json::json!({ "username": username, "password": password }).to_string();
-    signed_in(send("POST", "/api/auth/login", Some(body)).await)
+    signed_in(send("POST", "/api/auth/login", Some(&body)).await)
 }
 
 /// Signs in with the one-time code the hub printed at its first start.
 pub(crate) async fn setup(code: &str) -> Result<Account, LoginError> {
     let body = serde_json::json!({ "code": code }).to_string();
-    signed_in(send("POST", "/api/auth/setup", Some(body)).await)
+    signed_in(send("POST", "/api/auth/setup", Some(&body)).await)
 }
 
 fn signed_in(answer: Result<Answer, ()>) -> Result<Account, LoginError> {
@@ -208,7 +155,7 @@ pub(crate) async fn tokens() -> Result<Vec<TokenEntry>, String> {
 /// Creates a token; the answer carries its secret, this once.
 pub(crate) async fn create_token(name: &str, scopes: &[&str]) -> Result<TokenEntry, String> {
     let body = serde_json::json!({ "name": name, "scopes": scopes }).to_string();
-    let answer = send("POST", "/api/tokens", Some(body))
+    let answer = send("POST", "/api/tokens", Some(&body))
         .await
         .map_err(|()| "The hub cannot be reached.".to_owned())?;
     if answer.status == 201 {
