@@ -27,13 +27,14 @@ pub(crate) struct AppContext {
 
 impl AppContext {
     pub(crate) fn new(hub: HubHandle, unit: TemperatureUnit, now: DateTime<Utc>) -> Self {
+        let connection = RwSignal::new(ConnectionState::Connecting);
         AppContext {
             store: DeviceStore::new(),
-            connection: RwSignal::new(ConnectionState::Connecting),
+            connection,
             unit: RwSignal::new(unit),
             now: RwSignal::new(now),
             hub,
-            bluetooth: Bluetooth::new(hub),
+            bluetooth: Bluetooth::new(hub, connection),
         }
     }
 

@@ -1,13 +1,16 @@
 //! Bluetooth devices this browser holds itself, through Web Bluetooth
 //! (docs/bluetooth.md): pairing, the devices permitted before, and the
 //! gateway that relays them to the hub over the browser's own connection
-//! (`gateway_*` frames), so they get history and drive automations. Where the
-//! browser has no Web Bluetooth the app says why and nothing else changes.
+//! (`gateway_*` frames), so they get history and drive automations; readings
+//! taken while the hub is out of reach wait in an outbox and follow later.
+//! Where the browser has no Web Bluetooth the app says why and nothing else
+//! changes.
 
 pub(crate) mod advertisements;
 pub(crate) mod gatt_io;
 pub(crate) mod held;
 pub(crate) mod link;
+pub(crate) mod outbox;
 
 use chrono::Utc;
 use hearth_core::protocol::CommandOutcome;
@@ -17,7 +20,9 @@ use leptos::prelude::*;
 use web_sys::BluetoothDevice;
 
 use crate::hub_client::HubHandle;
+use crate::hub_client::connection_state::ConnectionState;
 use held::{HeldDevice, Wake};
+use outbox::{Outbox, Taken};
 
 /// The hub's adapter for devices a browser holds (`devices::GATEWAY_ADAPTER`).
 pub(crate) const GATEWAY_ADAPTER: &str = "browser";
@@ -77,6 +82,10 @@ pub(crate) struct Bluetooth {
     /// Why the last pairing failed.
     pub(crate) problem: RwSignal<Option<String>>,
     hub: HubHandle,
+    /// The hub link as the connection task reports it: readings go straight
+    /// out only while it is up.
+    connection: RwSignal<ConnectionState>,
+    outbox: RwSignal<Outbox>,
 }
 
 impl std::fmt::Debug for Bluetooth {
@@ -88,7 +97,7 @@ impl std::fmt::Debug for Bluetooth {
 }
 
 impl Bluetooth {
-    pub(crate) fn new(hub: HubHandle) -> Bluetooth {
+    pub(crate) fn new(hub: HubHandle, connection: RwSignal<ConnectionState>) -> Bluetooth {
         let bluetooth = Bluetooth {
             support: Support::detect(),
             devices: RwSignal::new(Vec::new()),
@@ -96,6 +105,8 @@ impl Bluetooth {
             known_devices: StoredValue::new_local(Vec::new()),
             problem: RwSignal::new(None),
             hub,
+            connection,
+            outbox: RwSignal::new(Outbox::default()),
         };
         if let Some(api) = gatt_io::bluetooth() {
             leptos::task::spawn_local(async move {
@@ -162,12 +173,26 @@ impl Bluetooth {
         self.devices.update(|devices| devices.push(held));
     }
 
-    /// Stops holding a device and disconnects it.
-    pub(crate) fn remove(&self, held: HeldDevice) {
+    /// "Forget": stops holding a device, disconnects it and, where the
+    /// browser can, gives up its permission, so `getDevices()` no longer
+    /// offers it. Its readings still waiting for the hub go too: the hub takes
+    /// readings only for devices attached on the same connection.
+    pub(crate) fn forget(&self, held: HeldDevice) {
         held.wake(Wake::Remove);
         let id = held.id.get_value();
+        let raw = held.raw_id();
         self.devices
             .update(|devices| devices.retain(|d| d.id.with_value(|d| *d != id)));
+        self.known.update(|known| known.retain(|(r, _)| *r != raw));
+        self.known_devices
+            .update_value(|devices| devices.retain(|d| d.id() != raw));
+        self.outbox.update(|outbox| outbox.discard(&id));
+        held.forget();
+    }
+
+    /// How many readings of `device` wait for the hub; reactive.
+    pub(crate) fn waiting_for(&self, device: &DeviceId) -> usize {
+        self.outbox.with(|outbox| outbox.waiting_for(device))
     }
 
     /// Tells the hub about `held`, whose characteristics are now known. Sent
@@ -185,7 +210,8 @@ impl Bluetooth {
     }
 
     /// The hub has (again) greeted this browser: every device known enough to
-    /// describe is attached.
+    /// describe is attached, then the readings that waited follow in the
+    /// order they were taken, before any new one.
     pub(crate) fn hub_greeted(&self) {
         let devices: Vec<_> = self.devices.with_untracked(|devices| {
             devices
@@ -205,15 +231,44 @@ impl Bluetooth {
         if !devices.is_empty() {
             self.hub.send(ClientMessage::GatewayAttach { devices });
         }
+        let (waiting, dropped) = self.outbox.try_update(Outbox::take).unwrap_or_default();
+        if dropped > 0 {
+            warn!(
+                "{dropped} Bluetooth readings taken while the hub was away were dropped: \
+                 only the latest {} wait",
+                outbox::CAPACITY
+            );
+        }
+        for reading in waiting {
+            self.hub.send(reading.message());
+        }
     }
 
+    /// Relays a value just read, stamped now; while the hub is out of reach
+    /// it waits in the outbox instead.
     pub(crate) fn forward_reading(&self, device: DeviceId, metric: Metric, value: f64) {
-        self.hub.send(ClientMessage::GatewayReading {
+        let reading = Taken {
             device,
             metric,
             value,
-            at: Some(Utc::now()),
-        });
+            at: Utc::now(),
+        };
+        if self
+            .connection
+            .with_untracked(ConnectionState::is_connected)
+        {
+            self.hub.send(reading.message());
+            return;
+        }
+        let dropped = self.outbox.try_update(|outbox| outbox.push(reading));
+        // Once per outage, when the outbox first overflows; the total comes
+        // when it is sent.
+        if dropped == Some(1) {
+            warn!(
+                "{} Bluetooth readings are waiting for the hub: the oldest are being dropped",
+                outbox::CAPACITY
+            );
+        }
     }
 
     pub(crate) fn forward_state(&self, device: DeviceId, on: Option<bool>) {

@@ -162,13 +162,21 @@ mod tests {
     use js_sys::{Array, Map, Object, Uint8Array};
     use wasm_bindgen_test::wasm_bindgen_test;
 
+    use crate::hub_client::connection_state::ConnectionState;
     use crate::hub_client::{HubHandle, Input};
 
     /// A held device that never connects (its `gatt` is missing), the
     /// Bluetooth state it belongs to, and what reaches the hub.
     fn thermometer() -> (Bluetooth, HeldDevice, UnboundedReceiver<Input>) {
+        thermometer_on(RwSignal::new(ConnectionState::Connected))
+    }
+
+    /// The same, with the hub link as `connection` says.
+    fn thermometer_on(
+        connection: RwSignal<ConnectionState>,
+    ) -> (Bluetooth, HeldDevice, UnboundedReceiver<Input>) {
         let (hub, inputs) = HubHandle::new();
-        let bluetooth = Bluetooth::new(hub);
+        let bluetooth = Bluetooth::new(hub, connection);
         let device = Object::new();
         Reflect::set(&device, &"id".into(), &"BTHome+1".into()).unwrap();
         Reflect::set(&device, &"name".into(), &"ATC_F02AED".into()).unwrap();
@@ -280,5 +288,54 @@ mod tests {
         assert_eq!(held.temperature.get_untracked(), Some(Some(21.5)));
         assert_eq!(held.problem.get_untracked(), None);
         assert_eq!(forwarded(&mut inputs), []);
+    }
+
+    #[wasm_bindgen_test]
+    fn readings_heard_while_the_hub_is_away_follow_the_attach_when_it_is_back() {
+        let connection = RwSignal::new(ConnectionState::Offline);
+        let (bluetooth, held, mut inputs) = thermometer_on(connection);
+        bluetooth.devices.update(|devices| devices.push(held));
+        let id = held.id.get_value();
+        received(bluetooth, held, &event(&READINGS));
+        // Packet id 8, 22.00 °C.
+        received(
+            bluetooth,
+            held,
+            &event(&[0x40, 0x00, 0x08, 0x02, 0x98, 0x08]),
+        );
+        assert_eq!(held.temperature.get_untracked(), Some(Some(22.0)));
+        assert_eq!(forwarded(&mut inputs), []);
+        assert_eq!(bluetooth.waiting_for(&id), 4);
+
+        connection.set(ConnectionState::Connected);
+        bluetooth.hub_greeted();
+        let messages = sent(&mut inputs);
+        assert!(
+            matches!(messages.first(), Some(ClientMessage::GatewayAttach { .. })),
+            "the device is attached before its readings: {messages:?}"
+        );
+        assert_eq!(
+            readings(&messages),
+            [
+                (Metric::Battery, 93.0),
+                (Metric::Temperature, 21.5),
+                (Metric::Humidity, 45.67),
+                (Metric::Temperature, 22.0)
+            ]
+        );
+        let stamped = messages.iter().all(|message| match message {
+            ClientMessage::GatewayReading { at, .. } => at.is_some(),
+            _ => true,
+        });
+        assert!(stamped, "every reading carries its measurement time");
+        assert_eq!(bluetooth.waiting_for(&id), 0);
+
+        // Live again: the next reading goes straight out.
+        received(
+            bluetooth,
+            held,
+            &event(&[0x40, 0x00, 0x09, 0x02, 0x34, 0x08]),
+        );
+        assert_eq!(forwarded(&mut inputs), [(Metric::Temperature, 21.0)]);
     }
 }

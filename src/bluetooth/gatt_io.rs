@@ -77,6 +77,27 @@ pub(crate) async fn permitted_devices(bluetooth: &Bluetooth) -> Vec<BluetoothDev
     }
 }
 
+/// Revokes this origin's permission for `device` and disconnects it, where
+/// the browser has `BluetoothDevice.forget()` (web-sys has no binding yet, so
+/// it is looked up); false where it has not.
+pub(crate) async fn forget(device: &BluetoothDevice) -> Result<bool, String> {
+    let forget = js_sys::Reflect::get(device, &JsValue::from_str("forget"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let Some(forget) = forget else {
+        return Ok(false);
+    };
+    let promise = forget
+        .call0(device)
+        .map_err(|e| message(&e))?
+        .dyn_into::<js_sys::Promise>()
+        .map_err(|_| "forget() did not return a promise".to_owned())?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|e| message(&e))?;
+    Ok(true)
+}
+
 /// A connected device's characteristics that Hearth understands.
 #[derive(Debug, Clone)]
 pub(crate) struct Characteristics {

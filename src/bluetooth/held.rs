@@ -120,6 +120,29 @@ impl HeldDevice {
         });
     }
 
+    /// The browser's own id of the device (`BluetoothDevice.id`).
+    pub(crate) fn raw_id(&self) -> String {
+        self.device.with_value(BluetoothDevice::id)
+    }
+
+    /// Disconnects and gives up the browser's permission for the device,
+    /// where the browser can (`BluetoothDevice.forget()`); elsewhere it is
+    /// only disconnected, and the browser may offer it again.
+    pub(crate) fn forget(&self) {
+        let device = self.device.get_value();
+        let id = self.id.get_value();
+        leptos::task::spawn_local(async move {
+            match gatt_io::forget(&device).await {
+                Ok(true) => {}
+                Ok(false) => warn!(
+                    "{id}: this browser cannot forget a Bluetooth device; \
+                     its permission stays until the site's settings clear it"
+                ),
+                Err(error) => warn!("{id}: forgetting failed: {error}"),
+            }
+        });
+    }
+
     /// On or off as last read, if this is a switch and it has been read;
     /// reactive.
     pub(crate) fn on(&self) -> Option<bool> {

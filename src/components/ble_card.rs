@@ -1,7 +1,8 @@
 //! The card of a Bluetooth device this browser holds: marked "via this
 //! browser (Bluetooth)", with its connection state, its values at the
 //! sensor's own resolution (and the battery voltage a BTHome advertisement
-//! carries), its switch, "Refresh" and "Remove".
+//! carries), its switch, how many readings wait for the hub while it is out
+//! of reach, "Refresh" and "Forget".
 
 use hearth_core::{Metric, TemperatureUnit};
 use leptos::prelude::*;
@@ -9,6 +10,7 @@ use leptos::prelude::*;
 use crate::app_context::use_app_context;
 use crate::bluetooth::held::{HeldDevice, Wake};
 use crate::bluetooth::link::LinkState;
+use crate::bluetooth::outbox;
 use crate::format;
 
 /// A temperature to the 0.01 °C the Temperature characteristic carries,
@@ -70,6 +72,13 @@ pub(crate) fn BleCard(held: HeldDevice) -> impl IntoView {
             </dl>
         }
     };
+    let waiting = {
+        let id = held.id.get_value();
+        move || {
+            outbox::waiting_label(ctx.bluetooth.waiting_for(&id))
+                .map(|text| view! { <p class="ble-waiting">{text}</p> })
+        }
+    };
     let on = move || held.on() == Some(true);
     let switch = move || {
         held.found.with(|f| f.switch).then(|| {
@@ -109,6 +118,7 @@ pub(crate) fn BleCard(held: HeldDevice) -> impl IntoView {
                 <p class="ble-link" role="status">{label}</p>
             </header>
             {readings}
+            {waiting}
             {switch}
             <p class="card-alert" role="alert" hidden=move || held.problem.with(Option::is_none)>
                 {move || held.problem.get()}
@@ -117,8 +127,8 @@ pub(crate) fn BleCard(held: HeldDevice) -> impl IntoView {
                 <button type="button" class="ble-refresh" on:click=move |_| held.wake(Wake::Refresh)>
                     {move || if stopped() { "Reconnect" } else { "Refresh" }}
                 </button>
-                <button type="button" class="ble-remove" on:click=move |_| ctx.bluetooth.remove(held)>
-                    "Remove"
+                <button type="button" class="ble-forget" on:click=move |_| ctx.bluetooth.forget(held)>
+                    "Forget"
                 </button>
             </footer>
         </article>
