@@ -3,8 +3,9 @@
 // session, DeviceAccess on the page's): an Environmental Sensing thermometer
 // read, subscribed, re-read and relayed into the hub's history; an Automation
 // IO switch switched; a disconnection shown as such; and the relayed switch
-// seen from another browser, unheld once this one closes; and, where
-// `watchAdvertisements` exists, BTHome advertisements updating the card.
+// seen from another browser, unheld once this one closes; where
+// `watchAdvertisements` exists, BTHome advertisements updating the card; and
+// a reading taken during a hub outage reaching history late, then "Forget".
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Hub, eventually, launchBrowser } from './support.js';
@@ -333,6 +334,117 @@ describe('BTHome advertisements where the browser can watch them', () => {
     await eventually(() => card.locator('.card-alert').textContent(), (t) => t === 'Encrypted BTHome is not supported', { what: 'the encrypted warning' });
     assert.equal(await value(card, 'temperature'), '23.45 °C');
     assert.deepEqual(warnings.filter((w) => w.includes('not watching advertisements')), []);
+    assert.deepEqual(pageErrors, []);
+  });
+});
+
+// The hub goes away while a thermometer is held: a value read meanwhile waits
+// in the page's outbox, shows on the card as waiting, and lands in the hub's
+// history at the time it was read once the hub is back. Then "Forget" gives
+// the device up, permission and all (the new permissions backend gives
+// Chromium `getDevices()` and `forget()`).
+describe('Bluetooth readings through a hub outage, and Forget', () => {
+  let hub;
+  let browser;
+  let page;
+  let peripherals;
+  let thermometer;
+  const pageErrors = [];
+
+  before(async () => {
+    hub = await Hub.start();
+    browser = await launchBrowser({ extraArgs: ['--enable-features=WebBluetooth,WebBluetoothNewPermissionsBackend'] });
+    const context = await browser.newContext();
+    // The test reaches the very BluetoothDevice object the app paired.
+    await context.addInitScript(() => {
+      const requestDevice = Bluetooth.prototype.requestDevice;
+      Bluetooth.prototype.requestDevice = async function (...options) {
+        window.paired = await requestDevice.apply(this, options);
+        return window.paired;
+      };
+    });
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (m) => { if (process.env.BLE_DEBUG) console.log('page:', m.text()); });
+    const adapter = await browser.newBrowserCDPSession();
+    await adapter.send('BluetoothEmulation.enable', { state: 'powered-on', leSupported: true });
+    peripherals = new Peripherals(adapter);
+    thermometer = await peripherals.add(THERMOMETER, 'ATC_F02AED', {
+      [ESS]: { [TEMPERATURE]: le16(2150), [HUMIDITY]: le16(4825) },
+    });
+    await page.goto(hub.url);
+    await page.waitForSelector('[role="status"].connection[data-state="connected"]', { timeout: 20_000 });
+    const access = await context.newCDPSession(page);
+    await access.send('DeviceAccess.enable');
+    const answered = new Set();
+    access.on('DeviceAccess.deviceRequestPrompted', async ({ id, devices }) => {
+      const wanted = devices.find((d) => d.id === THERMOMETER);
+      if (answered.has(id) || !wanted) return;
+      answered.add(id);
+      await access.send('DeviceAccess.selectPrompt', { id, deviceId: wanted.id });
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await hub?.dispose();
+  });
+
+  const value = (card, metric) => card.locator(`[data-metric="${metric}"]`).textContent();
+  const card = () => page.locator('article.ble-card', { hasText: 'ATC_F02AED' });
+  const temperatures = async (id) => {
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const history = await hub.getJson(`api/history?device=${id}&metric=temperature&from=${from}`);
+    return history.line.filter((p) => p.v !== null);
+  };
+
+  test('a reading taken while the hub is down waits, then lands in history at the time it was read', async () => {
+    await page.click('button.ble-pair');
+    await eventually(() => value(card(), 'temperature'), (t) => t === '21.50 °C', { what: '21.50 °C on the card' });
+    const id = await card().getAttribute('data-device');
+    await eventually(() => temperatures(id), (points) => points.some((p) => p.v === 21.5), { what: '21.5 in the history' });
+
+    await hub.kill();
+    await page.waitForSelector('[role="status"].connection:not([data-state="connected"])', { timeout: 20_000 });
+    const outageFrom = Date.now();
+    peripherals.values.set(thermometer[TEMPERATURE], le16(2275));
+    await card().locator('button.ble-refresh').click();
+    await eventually(() => value(card(), 'temperature'), (t) => t === '22.75 °C', { what: '22.75 °C read during the outage' });
+    // At least the new temperature; the unchanged humidity too unless it was
+    // read less than a second before, and a periodic re-read may add more.
+    await eventually(
+      () => card().locator('.ble-waiting').textContent({ timeout: 1_000 }).catch(() => null),
+      (t) => /^(1 reading|\d+ readings) waiting for the hub$/.test(t ?? ''),
+      { what: 'the card counting the readings waiting for the hub' },
+    );
+
+    const restartedAt = Date.now();
+    await hub.spawn();
+    await page.waitForSelector('[role="status"].connection[data-state="connected"]', { timeout: 30_000 });
+    const points = await eventually(() => temperatures(id), (ps) => ps.some((p) => p.v === 22.75), { what: '22.75 in the history' });
+    const late = points.find((p) => p.v === 22.75);
+    assert.ok(late.t >= outageFrom && late.t < restartedAt,
+      `22.75 stored at ${new Date(late.t).toISOString()}, when it was read (${new Date(outageFrom).toISOString()} to ${new Date(restartedAt).toISOString()}), not when it arrived`);
+    await eventually(() => card().locator('.ble-waiting').count(), (n) => n === 0, { what: 'nothing waiting any more' });
+    const relayed = (await hub.devices()).find(({ device }) => device.id === id);
+    assert.equal(relayed.readings.find((r) => r.metric === 'temperature')?.value, 22.75);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('Forget disconnects the device, removes its card and the browser\'s permission', async () => {
+    const listed = () => page.evaluate(async () => (await navigator.bluetooth.getDevices()).map((d) => d.name));
+    assert.deepEqual(await listed(), ['ATC_F02AED'], 'the permission is there to forget');
+    await card().locator('button.ble-forget').click();
+    await card().waitFor({ state: 'detached' });
+    await eventually(listed, (names) => names.length === 0, { what: 'getDevices() without the thermometer' });
+    assert.equal(await page.evaluate(() => window.paired.gatt.connected), false);
+
+    // A reload offers nothing to connect again.
+    await page.reload();
+    await page.waitForSelector('[role="status"].connection[data-state="connected"]', { timeout: 20_000 });
+    assert.deepEqual(await listed(), []);
+    assert.equal(await page.locator('.ble-known button').count(), 0);
+    assert.equal(await page.locator('article.ble-card').count(), 0);
     assert.deepEqual(pageErrors, []);
   });
 });
