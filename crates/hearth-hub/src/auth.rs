@@ -30,7 +30,7 @@ use crate::api::ApiError;
 use crate::automation::Clock;
 use crate::store::StoreError;
 use crate::store::sqlite::tokens::Tokens;
-use crate::store::sqlite::users::{SessionRow, Users};
+use crate::store::sqlite::users::{Refused, SessionRow, Users};
 use crate::store::tokens::{self, NewToken, Scope, TokenInfo};
 use crate::store::users::{AuditEntry, Role, User};
 
@@ -46,9 +46,12 @@ const PUBLIC: [&str; 6] = [
     "/api/auth/login",
     "/api/auth/setup",
     "/api/auth/logout",
-    "/api/devices/ws",
+    DEVICE_SOCKET,
     "/api/ingest",
 ];
+
+/// The device socket's path, one of the [`PUBLIC`] ones.
+const DEVICE_SOCKET: &str = "/api/devices/ws";
 
 /// A session's last use is written at most this often, not on every request.
 const TOUCH_EVERY: TimeDelta = TimeDelta::minutes(1);
@@ -63,29 +66,75 @@ const SOCKET_TICK: Duration = Duration::from_secs(1);
 /// process, such as `hearth-hub user remove`.
 const SOCKET_RECHECK: u32 = 30;
 
-/// The close code a browser socket gets when its session ends: 4000 plus
-/// HTTP's 401, as the range 4000–4999 is the application's own.
+/// The close code a browser socket gets when its session ends (or a socket
+/// its token is revoked): 4000 plus HTTP's 401, as the range 4000–4999 is
+/// the application's own.
 pub(crate) const SESSION_ENDED: u16 = 4401;
+
+/// The close code a browser socket gets when its user's role or rooms
+/// change: 4000 plus HTTP's 403. The session is still good, so the
+/// dashboard reconnects at once and the new socket's snapshot shows what
+/// they may see now.
+pub(crate) const ACCESS_CHANGED: u16 = 4403;
+
+/// The most rooms a user may be limited to, and the longest room name.
+const MOST_ROOMS: usize = 100;
+const ROOM_LENGTH: usize = 64;
 
 /// Sessions ended while their sockets may be open, for those sockets to
 /// close; a socket that misses some looks its session up instead.
 const ENDED_BUFFER: usize = 64;
 
-/// A session that was ended on purpose.
+/// Access that ended or changed on purpose, for the sockets opened with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ended {
     /// Signed out.
     Session([u8; 32]),
     /// All of a user's sessions: the user was removed or their password set.
     User(i64),
+    /// A user's role or rooms changed; their sessions are still good.
+    Access(i64),
+    /// A token, by id, was revoked.
+    Token(i64),
 }
 
-/// A signed-in browser's session, as its WebSocket keeps watch on it.
+/// How a socket is closed when the access it was opened with ends or
+/// changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Closing {
+    pub(crate) code: u16,
+    pub(crate) reason: &'static str,
+}
+
+impl Closing {
+    const SIGNED_OUT: Closing = Closing {
+        code: SESSION_ENDED,
+        reason: "signed out",
+    };
+    const EXPIRED: Closing = Closing {
+        code: SESSION_ENDED,
+        reason: "session expired",
+    };
+    const REVOKED: Closing = Closing {
+        code: SESSION_ENDED,
+        reason: "token revoked",
+    };
+    const ACCESS_CHANGED: Closing = Closing {
+        code: ACCESS_CHANGED,
+        reason: "your access changed",
+    };
+}
+
+/// A signed-in browser's session, as its WebSocket keeps watch on it: with
+/// the role and rooms it was opened with, so that a change made by another
+/// process (which sends no [`Ended`]) is noticed at the next look-up.
 #[derive(Debug, Clone)]
 pub(crate) struct Session {
     hash: [u8; 32],
     user: i64,
     created: DateTime<Utc>,
+    role: Role,
+    rooms: Option<Vec<String>>,
 }
 
 /// How sessions expire and how their cookie is marked.
@@ -127,6 +176,39 @@ pub enum AccountError {
     ShortPassword,
     #[error("cannot hash the password: {0}")]
     Hash(String),
+    #[error("{0}")]
+    BadRooms(String),
+    #[error("{0} is the hub's last admin; make someone else an admin first")]
+    LastAdmin(String),
+}
+
+impl AccountError {
+    fn refused(refused: Refused, username: &str) -> AccountError {
+        match refused {
+            Refused::NoUser => AccountError::NoUser(username.to_owned()),
+            Refused::LastAdmin => AccountError::LastAdmin(username.to_owned()),
+        }
+    }
+}
+
+/// What an admin changes of a user; each part left `None` stays as it is.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct UserChange {
+    pub role: Option<Role>,
+    /// `Some(None)` for every room.
+    pub rooms: Option<Option<Vec<String>>>,
+    pub password: Option<String>,
+}
+
+// Keeps the password out of logs.
+impl std::fmt::Debug for UserChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserChange")
+            .field("role", &self.role)
+            .field("rooms", &self.rooms)
+            .field("password", &self.password.as_ref().map(|_| "…"))
+            .finish()
+    }
 }
 
 /// What a first run prints so that its owner can sign in.
@@ -245,22 +327,51 @@ impl Accounts {
         rooms: Option<&[String]>,
     ) -> Result<User, AccountError> {
         check_username(username)?;
+        rooms.map(check_rooms).transpose()?;
         let phc = password.map(checked_hash).transpose()?;
         lock(&self.users)
             .add(username, phc.as_deref(), role, rooms, self.now())?
             .ok_or_else(|| AccountError::Taken(username.to_owned()))
     }
 
-    /// Removes a user and ends their sessions; false if there was none.
-    pub fn remove_user(&self, username: &str) -> Result<bool, AccountError> {
-        let users = lock(&self.users);
-        let id = users.find(username)?.map(|(user, _)| user.id);
-        let removed = users.remove(username)?;
-        drop(users);
-        if let Some(id) = id {
-            let _ = self.ended.send(Ended::User(id));
+    /// Removes a user and ends their sessions. The hub's last admin is
+    /// refused, so that someone can always manage it.
+    pub fn remove_user(&self, username: &str) -> Result<(), AccountError> {
+        let removed = lock(&self.users).remove(username)?;
+        let id = removed.map_err(|refused| AccountError::refused(refused, username))?;
+        let _ = self.ended.send(Ended::User(id));
+        Ok(())
+    }
+
+    /// Changes a user's role, rooms or password; the user before and
+    /// after. A new password ends their sessions; a new role or rooms closes
+    /// their open sockets with [`ACCESS_CHANGED`], while REST, which looks
+    /// the user up on every request, follows at once. Demoting the hub's
+    /// last admin is refused.
+    pub fn update_user(
+        &self,
+        username: &str,
+        change: &UserChange,
+    ) -> Result<(User, User), AccountError> {
+        if let Some(Some(rooms)) = &change.rooms {
+            check_rooms(rooms)?;
         }
-        Ok(removed)
+        let phc = change.password.as_deref().map(checked_hash).transpose()?;
+        let rooms = change.rooms.as_ref().map(Option::as_deref);
+        let updated = lock(&self.users).update(username, change.role, rooms, phc.as_deref())?;
+        let (before, after) =
+            updated.map_err(|refused| AccountError::refused(refused, username))?;
+        let ended = if phc.is_some() {
+            Some(Ended::User(after.id))
+        } else if (before.role, &before.rooms) != (after.role, &after.rooms) {
+            Some(Ended::Access(after.id))
+        } else {
+            None
+        };
+        if let Some(ended) = ended {
+            let _ = self.ended.send(ended);
+        }
+        Ok((before, after))
     }
 
     pub fn users(&self) -> Result<Vec<User>, AccountError> {
@@ -295,6 +406,16 @@ impl Accounts {
     /// A new token allowing `scopes`, with its secret (shown once).
     pub fn create_token(&self, name: &str, scopes: &[Scope]) -> Result<NewToken, StoreError> {
         lock(&self.tokens).create(name, scopes, self.now())
+    }
+
+    /// Revokes token `id` and closes the sockets it opened; `None` if there
+    /// is no such token.
+    pub fn revoke_token(&self, id: i64) -> Result<Option<TokenInfo>, StoreError> {
+        let revoked = lock(&self.tokens).revoke(id, self.now())?;
+        if revoked.is_some() {
+            let _ = self.ended.send(Ended::Token(id));
+        }
+        Ok(revoked)
     }
 
     fn new_session(&self, user: &User) -> Result<String, AccountError> {
@@ -368,6 +489,8 @@ impl Accounts {
                 hash,
                 user: row.user.id,
                 created: row.created,
+                role: row.user.role,
+                rooms: row.user.rooms.clone(),
             };
             (row.user, session)
         }))
@@ -432,6 +555,27 @@ fn check_username(username: &str) -> Result<(), AccountError> {
         Ok(())
     } else {
         Err(AccountError::BadName)
+    }
+}
+
+fn check_rooms(rooms: &[String]) -> Result<(), AccountError> {
+    if rooms.len() > MOST_ROOMS {
+        return Err(AccountError::BadRooms(format!(
+            "a user is limited to at most {MOST_ROOMS} rooms, not {}",
+            rooms.len()
+        )));
+    }
+    let bad = rooms.iter().find(|room| {
+        room.trim().is_empty()
+            || room.chars().count() > ROOM_LENGTH
+            || room.chars().any(char::is_control)
+    });
+    match bad {
+        None => Ok(()),
+        Some(room) => Err(AccountError::BadRooms(format!(
+            "a room name has 1 to {ROOM_LENGTH} characters, not all blanks and no control \
+             characters, not {room:?}"
+        ))),
     }
 }
 
@@ -752,6 +896,11 @@ pub(crate) async fn guard(
 ) -> Response {
     let path = request.uri().path();
     if !is_api(path) || PUBLIC.contains(&path) {
+        // The device socket checks its own token, and closes when that is
+        // revoked, for which it listens to the accounts.
+        if path == DEVICE_SOCKET {
+            request.extensions_mut().insert(accounts);
+        }
         return next.run(request).await;
     }
     let (who, session) = match identify(&accounts, request.headers()).await {
@@ -769,16 +918,17 @@ pub(crate) async fn guard(
     next.run(request).await
 }
 
-/// Completes, with the reason for the browser, when `session` ends while
-/// its socket is open: signed out, its user removed or given a new password,
-/// or expired. An open socket counts as use, so only the absolute limit
-/// expires it, checked every [`SOCKET_TICK`] against the accounts' clock.
-/// It listens for ended sessions from the call on, and its first tick looks
+/// Completes, with how to close the browser's socket, when `session` ends
+/// while its socket is open: signed out, its user removed or given a new
+/// password, or expired (all [`SESSION_ENDED`]); or when its user's role or
+/// rooms change ([`ACCESS_CHANGED`]). An open socket counts as use, so only
+/// the absolute limit expires it, checked every [`SOCKET_TICK`] against the
+/// accounts' clock. It listens from the call on, and its first tick looks
 /// the session up, so a sign-out during the upgrade is not missed either.
 pub(crate) fn session_ends(
     accounts: Arc<Accounts>,
     session: Session,
-) -> impl Future<Output = &'static str> + Send + 'static {
+) -> impl Future<Output = Closing> + Send + 'static {
     let ended = accounts.ended.subscribe();
     watch_session(accounts, session, ended)
 }
@@ -787,18 +937,19 @@ async fn watch_session(
     accounts: Arc<Accounts>,
     session: Session,
     mut ended: broadcast::Receiver<Ended>,
-) -> &'static str {
+) -> Closing {
     let mut tick = tokio::time::interval(SOCKET_TICK);
     let mut ticks: u32 = 0;
     loop {
         let look_up = tokio::select! {
             event = ended.recv() => match event {
-                Ok(Ended::Session(hash)) if hash == session.hash => return "signed out",
-                Ok(Ended::User(user)) if user == session.user => return "signed out",
+                Ok(Ended::Session(hash)) if hash == session.hash => return Closing::SIGNED_OUT,
+                Ok(Ended::User(user)) if user == session.user => return Closing::SIGNED_OUT,
+                Ok(Ended::Access(user)) if user == session.user => return Closing::ACCESS_CHANGED,
                 Ok(_) => false,
                 Err(broadcast::error::RecvError::Lagged(_)) => true,
                 // The sender lives in `accounts`, which this holds.
-                Err(broadcast::error::RecvError::Closed) => return "signed out",
+                Err(broadcast::error::RecvError::Closed) => return Closing::SIGNED_OUT,
             },
             _ = tick.tick() => {
                 let due = ticks.is_multiple_of(SOCKET_RECHECK);
@@ -812,11 +963,60 @@ async fn watch_session(
         }
         let (accounts, hash) = (accounts.clone(), session.hash);
         match tokio::task::spawn_blocking(move || accounts.live_session(&hash)).await {
+            Ok(Ok(Some(row)))
+                if (row.user.role, &row.user.rooms) != (session.role, &session.rooms) =>
+            {
+                return Closing::ACCESS_CHANGED;
+            }
             Ok(Ok(Some(_))) => {}
-            Ok(Ok(None)) => return "session expired",
+            Ok(Ok(None)) => return Closing::EXPIRED,
             // The socket stays open until the next look succeeds or fails.
             Ok(Err(error)) => tracing::warn!(%error, "cannot check a socket's session"),
             Err(error) => tracing::error!(%error, "the session check panicked"),
+        }
+    }
+}
+
+/// Completes, with how to close the socket, when token `id` is revoked
+/// while a socket it opened (a browser's or a device's) is open. A
+/// revocation through this hub's API closes it at once; one by another
+/// process (`hearth-hub token revoke`) at the next look-up, which is at the
+/// start and every [`SOCKET_RECHECK`] seconds.
+pub(crate) fn token_ends(
+    accounts: Arc<Accounts>,
+    id: i64,
+) -> impl Future<Output = Closing> + Send + 'static {
+    let ended = accounts.ended.subscribe();
+    watch_token(accounts, id, ended)
+}
+
+async fn watch_token(
+    accounts: Arc<Accounts>,
+    id: i64,
+    mut ended: broadcast::Receiver<Ended>,
+) -> Closing {
+    let mut recheck = tokio::time::interval(SOCKET_TICK * SOCKET_RECHECK);
+    loop {
+        let look_up = tokio::select! {
+            event = ended.recv() => match event {
+                Ok(Ended::Token(token)) if token == id => return Closing::REVOKED,
+                Ok(_) => false,
+                Err(broadcast::error::RecvError::Lagged(_)) => true,
+                // The sender lives in `accounts`, which this holds.
+                Err(broadcast::error::RecvError::Closed) => return Closing::REVOKED,
+            },
+            _ = recheck.tick() => true,
+        };
+        if !look_up {
+            continue;
+        }
+        let accounts = accounts.clone();
+        match tokio::task::spawn_blocking(move || lock(&accounts.users).token_revoked(id)).await {
+            Ok(Ok(true)) => return Closing::REVOKED,
+            Ok(Ok(false)) => {}
+            // The socket stays open until the next look succeeds or fails.
+            Ok(Err(error)) => tracing::warn!(%error, "cannot check a socket's token"),
+            Err(error) => tracing::error!(%error, "the token check panicked"),
         }
     }
 }

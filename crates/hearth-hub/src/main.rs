@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::TimeDelta;
 use clap::{Parser, Subcommand};
-use hearth_hub::{Accounts, AuthSettings, Role, Scope, Tls, Tokens};
+use hearth_hub::{AccountError, Accounts, AuthSettings, Role, Scope, Tls, Tokens};
 use hearth_hub::{
     Config, MAX_SPEED, MqttConfig, MqttTls, Place, Retention, Server, SimulatorConfig,
 };
@@ -324,7 +324,7 @@ enum UserAction {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Remove a user and end their sessions.
+    /// Remove a user and end their sessions; the last admin is kept.
     Remove { name: String },
     /// List users: name, role, rooms, created.
     List,
@@ -370,12 +370,13 @@ fn user(data_dir: &std::path::Path, action: &UserAction) -> anyhow::Result<()> {
             accounts.add_user(name, Some(&password), *role, rooms.as_deref())?;
             eprintln!("Added {name} ({role}).");
         }
-        UserAction::Remove { name } => {
-            if !accounts.remove_user(name)? {
-                anyhow::bail!("there is no user {name}; `hearth-hub user list` shows them");
+        UserAction::Remove { name } => match accounts.remove_user(name) {
+            Ok(()) => eprintln!("Removed {name}."),
+            Err(AccountError::NoUser(_)) => {
+                anyhow::bail!("there is no user {name}; `hearth-hub user list` shows them")
             }
-            eprintln!("Removed {name}.");
-        }
+            Err(error) => return Err(error.into()),
+        },
         UserAction::List => {
             let mut stdout = std::io::stdout().lock();
             writeln!(stdout, "name\trole\trooms\tcreated")?;

@@ -6,7 +6,8 @@
 //! (`devices::Gateway`). A frame the hub cannot read gets an `error` back and
 //! the connection carries on. A room-limited person sees only their rooms'
 //! devices and the rules (and those rules' notifications) that name nothing
-//! else; a signed-in person's socket closes when their session ends.
+//! else; a socket closes when its session ends or its token is revoked
+//! (4401), or when its user's role or rooms change (4403).
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -46,9 +47,9 @@ const REPLY_QUEUE: usize = 32;
 /// the closing handshake.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
-/// Completes with the reason to give the browser when the socket's session
-/// ends.
-type SessionEnds = Pin<Box<dyn Future<Output = &'static str> + Send>>;
+/// Completes with how to close the socket when the access it was opened
+/// with ends or changes.
+type SessionEnds = Pin<Box<dyn Future<Output = auth::Closing> + Send>>;
 
 /// `automations` is there when the hub runs rules (a bare [`crate::app`]
 /// has none, and so no rules or notifications to hide).
@@ -95,10 +96,13 @@ async fn session(
     view: View,
     shutdown: watch::Receiver<bool>,
 ) {
-    let ends: SessionEnds = match caller.session.clone() {
-        Some(session) => Box::pin(auth::session_ends(caller.accounts.clone(), session)),
-        // A token's socket lasts as long as its holder keeps it open.
-        None => Box::pin(std::future::pending()),
+    let ends: SessionEnds = match (&caller.who, caller.session.clone()) {
+        (_, Some(session)) => Box::pin(auth::session_ends(caller.accounts.clone(), session)),
+        (Principal::Token(token), None) => {
+            Box::pin(auth::token_ends(caller.accounts.clone(), token.id))
+        }
+        // A person is always let in with a session; nothing to watch without.
+        (Principal::User(_), None) => Box::pin(std::future::pending()),
     };
     let (sink, stream) = socket.split();
     let (replies, replies_rx) = mpsc::channel(REPLY_QUEUE);
@@ -160,11 +164,15 @@ async fn send_loop(
                 let _ = sink.send(Message::Close(Some(close))).await;
                 return;
             }
-            reason = &mut ends => {
-                tracing::info!(reason, "closing a browser socket whose session ended");
+            closing = &mut ends => {
+                tracing::info!(
+                    code = closing.code,
+                    reason = closing.reason,
+                    "closing a browser socket whose access ended or changed"
+                );
                 let close = CloseFrame {
-                    code: auth::SESSION_ENDED,
-                    reason: reason.into(),
+                    code: closing.code,
+                    reason: closing.reason.into(),
                 };
                 let _ = sink.send(Message::Close(Some(close))).await;
                 return;

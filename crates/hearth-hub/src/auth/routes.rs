@@ -7,12 +7,12 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AccountError, Accounts, COOKIE, Caller, Principal, Refusal};
+use super::{AccountError, Accounts, COOKIE, Caller, Principal, Refusal, UserChange};
 use crate::api::{self, ApiError};
 use crate::store::tokens::{Scope, TokenInfo};
 use crate::store::users::{AuditEntry, Role, User};
@@ -29,6 +29,8 @@ pub(crate) fn routes(accounts: Arc<Accounts>) -> Router {
         .route("/api/auth/me", get(me))
         .route("/api/users", get(users).post(add_user))
         .route("/api/users/{username}", delete(remove_user))
+        // The same path: axum merges the two methods.
+        .route("/api/users/{username}", patch(change_user))
         .route("/api/tokens", get(tokens).post(create_token))
         .route("/api/tokens/{id}", delete(revoke_token))
         .route("/api/audit", get(audit))
@@ -190,9 +192,11 @@ impl From<User> for UserJson {
 fn account_error(error: AccountError) -> ApiError {
     match error {
         AccountError::Store(_) | AccountError::Hash(_) => ApiError::Internal(error.to_string()),
-        AccountError::Taken(_) => ApiError::ConflictWith(error.to_string()),
+        AccountError::Taken(_) | AccountError::LastAdmin(_) => {
+            ApiError::ConflictWith(error.to_string())
+        }
         AccountError::NoUser(_) => ApiError::Missing(error.to_string()),
-        AccountError::BadName | AccountError::ShortPassword => {
+        AccountError::BadName | AccountError::ShortPassword | AccountError::BadRooms(_) => {
             ApiError::BadRequest(error.to_string())
         }
     }
@@ -254,8 +258,114 @@ fn describe(user: &User) -> String {
     }
 }
 
+fn room_list(rooms: Option<&[String]>) -> String {
+    match rooms {
+        None => "every room".to_owned(),
+        Some([]) => "no room".to_owned(),
+        Some(rooms) => rooms.join(", "),
+    }
+}
+
+/// `PATCH /api/users/{username}`: any of `role`, `rooms` (`null` for every
+/// room) and `password`. Leaving a field out keeps it; unknown fields are
+/// refused, so a misspelt one is not silently ignored.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserPatch {
+    role: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    rooms: Option<Option<Vec<String>>>,
+    password: Option<String>,
+}
+
+/// A field that is there, even as `null`: `Some(None)`, where a missing one
+/// is `None` (through `#[serde(default)]`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// `PATCH /api/users/{username}` `{"role"?, "rooms"?, "password"?}`: 200
+/// with the user as `GET /api/users` lists them. An admin may set their own
+/// password (which ends their own sessions too) but not their own role or
+/// rooms; demoting the last admin is a 409.
+async fn change_user(
+    State(accounts): State<Arc<Accounts>>,
+    caller: Caller,
+    Path(username): Path<String>,
+    json: Result<Json<UserPatch>, JsonRejection>,
+) -> Result<Json<UserJson>, ApiError> {
+    let patch = body(json)?;
+    if patch.role.is_none() && patch.rooms.is_none() && patch.password.is_none() {
+        return Err(ApiError::BadRequest(
+            "nothing to change: send any of role, rooms and password".into(),
+        ));
+    }
+    if caller.who.actor() == username {
+        if patch.role.is_some() {
+            return Err(ApiError::BadRequest(
+                "you cannot change your own role".into(),
+            ));
+        }
+        if patch.rooms.is_some() {
+            return Err(ApiError::BadRequest(
+                "you cannot change your own rooms".into(),
+            ));
+        }
+    }
+    let role = patch
+        .role
+        .map(|name| {
+            Role::from_name(&name).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "role must be admin, member or viewer, not {name:?}"
+                ))
+            })
+        })
+        .transpose()?;
+    let change = UserChange {
+        role,
+        rooms: patch.rooms,
+        password: patch.password,
+    };
+    let name = username.clone();
+    let worker = change.clone();
+    let (before, after) = blocking(move || accounts.update_user(&name, &worker))
+        .await?
+        .map_err(account_error)?;
+    caller.audit("user.change", describe_change(&before, &after, &change));
+    Ok(Json(UserJson::from(after)))
+}
+
+/// A change as the audit log words it: "alice: role member → viewer, rooms
+/// Kitchen → every room, password set".
+fn describe_change(before: &User, after: &User, change: &UserChange) -> String {
+    let mut parts = Vec::new();
+    if before.role != after.role {
+        parts.push(format!("role {} → {}", before.role, after.role));
+    }
+    if before.rooms != after.rooms {
+        parts.push(format!(
+            "rooms {} → {}",
+            room_list(before.rooms.as_deref()),
+            room_list(after.rooms.as_deref())
+        ));
+    }
+    if change.password.is_some() {
+        parts.push("password set".to_owned());
+    }
+    if parts.is_empty() {
+        parts.push("nothing changed".to_owned());
+    }
+    format!("{}: {}", after.username, parts.join(", "))
+}
+
 /// `DELETE /api/users/{username}`: 204. An admin cannot remove themselves,
-/// so a hub is never left without the admin who was using it.
+/// so a hub is never left without the admin who was using it, and the last
+/// admin is a 409 however it is removed.
 async fn remove_user(
     State(accounts): State<Arc<Accounts>>,
     caller: Caller,
@@ -265,12 +375,9 @@ async fn remove_user(
         return Err(ApiError::BadRequest("you cannot remove yourself".into()));
     }
     let name = username.clone();
-    let removed = blocking(move || accounts.remove_user(&name))
+    blocking(move || accounts.remove_user(&name))
         .await?
         .map_err(account_error)?;
-    if !removed {
-        return Err(ApiError::Missing(format!("there is no user {username}")));
-    }
     caller.audit("user.remove", username);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -362,14 +469,14 @@ async fn create_token(
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
-/// `DELETE /api/tokens/{id}`: revokes the token at once; 204.
+/// `DELETE /api/tokens/{id}`: revokes the token at once, closing the
+/// sockets it opened; 204.
 async fn revoke_token(
     State(accounts): State<Arc<Accounts>>,
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let now = accounts.now();
-    let revoked = blocking(move || super::lock(&accounts.tokens).revoke(id, now))
+    let revoked = blocking(move || accounts.revoke_token(id))
         .await?
         .map_err(|error| ApiError::Internal(error.to_string()))?
         .ok_or_else(|| ApiError::Missing(format!("there is no token {id}")))?;

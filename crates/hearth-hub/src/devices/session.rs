@@ -5,9 +5,12 @@
 //! a device is a single peer, so nothing is gained by splitting it in two.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
@@ -24,6 +27,7 @@ use super::{ADAPTER, Endpoint, taken_at};
 use crate::AppState;
 use crate::adapter::{self, AdapterCommand};
 use crate::api::ApiError;
+use crate::auth::{Accounts, Closing};
 use crate::hub::IngestError;
 use crate::store::tokens::{Scope, TokenInfo};
 
@@ -36,10 +40,16 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 
 type Reply = oneshot::Sender<Result<DeviceState, CommandError>>;
 
+/// Completes with how to close the socket when its token is revoked.
+type TokenEnds = Pin<Box<dyn Future<Output = Closing> + Send>>;
+
 /// `GET /api/devices/ws`. A bad bearer token is refused before the upgrade
-/// with 401; without one the connection must open with `hello`.
+/// with 401; without one the connection must open with `hello`. The
+/// accounts, which the sign-in middleware hands on (a bare [`crate::app`]
+/// has none), close the socket when its token is revoked.
 pub(crate) async fn upgrade(
     State(state): State<AppState>,
+    accounts: Option<Extension<Arc<Accounts>>>,
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
@@ -63,13 +73,17 @@ pub(crate) async fn upgrade(
     upgrade
         .max_message_size(MAX_INCOMING_BYTES)
         .max_frame_size(MAX_INCOMING_BYTES)
-        .on_upgrade(move |socket| session(socket, state.devices, token, state.shutdown))
+        .on_upgrade(move |socket| {
+            let accounts = accounts.map(|Extension(accounts)| accounts);
+            session(socket, state.devices, token, accounts, state.shutdown)
+        })
 }
 
 async fn session(
     mut socket: WebSocket,
     endpoint: Arc<Endpoint>,
     token: Option<TokenInfo>,
+    accounts: Option<Arc<Accounts>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let greeted = match token {
@@ -95,6 +109,12 @@ async fn session(
             return;
         }
     };
+    // Its first look-up is at once, so a revocation since the check above
+    // is not missed.
+    let mut ends: TokenEnds = match accounts {
+        Some(accounts) => Box::pin(crate::auth::token_ends(accounts, token.id)),
+        None => Box::pin(std::future::pending()),
+    };
     endpoint.start_relay(&shutdown);
     let id = endpoint.next_session();
     tracing::info!(session = id, token = %token.name, "device connected");
@@ -104,7 +124,9 @@ async fn session(
         hub: endpoint.hub.info().clone(),
     };
     if send(&mut socket, &welcome).await.is_ok() {
-        connection.run(&mut socket, queue, &mut shutdown).await;
+        connection
+            .run(&mut socket, queue, &mut ends, &mut shutdown)
+            .await;
     }
     connection.finish();
     tracing::info!(session = id, token = %token.name, "device disconnected");
@@ -175,6 +197,7 @@ impl Connection {
         &mut self,
         socket: &mut WebSocket,
         mut queue: mpsc::Receiver<AdapterCommand>,
+        ends: &mut TokenEnds,
         shutdown: &mut watch::Receiver<bool>,
     ) {
         loop {
@@ -183,6 +206,15 @@ impl Connection {
                     let close = CloseFrame {
                         code: close_code::AWAY,
                         reason: "hub shutting down".into(),
+                    };
+                    let _ = socket.send(Message::Close(Some(close))).await;
+                    return;
+                }
+                closing = &mut *ends => {
+                    tracing::info!(session = self.id, reason = closing.reason, "closing a device socket");
+                    let close = CloseFrame {
+                        code: closing.code,
+                        reason: closing.reason.into(),
                     };
                     let _ = socket.send(Message::Close(Some(close))).await;
                     return;

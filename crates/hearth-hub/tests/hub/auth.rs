@@ -420,8 +420,9 @@ async fn users_are_added_listed_and_removed_from_the_command_line_beside_a_runni
 
     let removed = hearth_hub(&["--data-dir", dir, "user", "remove", "cook"], "");
     assert!(removed.status.success(), "{removed:?}");
-    let table: [(&[&str], &str); 3] = [
+    let table: [(&[&str], &str); 4] = [
         (&["user", "remove", "cook"], "no user cook"),
+        (&["user", "remove", "admin"], "last admin"),
         (
             &["user", "add", "x", "--role", "root"],
             "admin, member or viewer",

@@ -7,6 +7,7 @@ mod support;
 mod api;
 mod auth;
 mod auth_access;
+mod auth_changes;
 mod auth_rooms;
 mod automation;
 mod availability;

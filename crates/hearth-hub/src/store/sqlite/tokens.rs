@@ -105,6 +105,13 @@ pub(super) fn find(conn: &Connection, hash: &[u8; 32]) -> Result<Option<TokenInf
     Ok(query.query_row([hash.as_slice()], info).optional()?)
 }
 
+/// Whether token `id` may no longer be used: revoked, or not there at all.
+pub(super) fn revoked(conn: &Connection, id: i64) -> Result<bool, StoreError> {
+    let mut query = conn.prepare_cached("SELECT revoked_us FROM tokens WHERE id = ?1")?;
+    let found: Option<Option<i64>> = query.query_row([id], |row| row.get(0)).optional()?;
+    Ok(found.is_none_or(|revoked| revoked.is_some()))
+}
+
 fn info(row: &Row<'_>) -> rusqlite::Result<TokenInfo> {
     Ok(TokenInfo {
         id: row.get(0)?,

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use super::{FILE_NAME, migrate, opening_error};
 use crate::store::StoreError;
@@ -95,16 +95,67 @@ impl Users {
         }))
     }
 
-    /// Removes `username` and signs them out everywhere; false if unknown.
-    pub(crate) fn remove(&self, username: &str) -> Result<bool, StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
-        tx.execute(
-            "DELETE FROM sessions WHERE user IN (SELECT id FROM users WHERE username = ?1)",
-            [username],
-        )?;
-        let removed = tx.execute("DELETE FROM users WHERE username = ?1", [username])?;
+    /// Removes `username` and signs them out everywhere; their id. The last
+    /// admin is kept: the check and the removal are one write transaction,
+    /// so two removals (here or in `hearth-hub user remove`) cannot both
+    /// pass it.
+    pub(crate) fn remove(&self, username: &str) -> Result<Result<i64, Refused>, StoreError> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        let Some((user, _)) = find(&tx, username)? else {
+            return Ok(Err(Refused::NoUser));
+        };
+        if user.role == Role::Admin && admins(&tx)? <= 1 {
+            return Ok(Err(Refused::LastAdmin));
+        }
+        tx.execute("DELETE FROM sessions WHERE user = ?1", [user.id])?;
+        tx.execute("DELETE FROM users WHERE id = ?1", [user.id])?;
         tx.commit()?;
-        Ok(removed > 0)
+        Ok(Ok(user.id))
+    }
+
+    /// Changes what is given of `username`'s role, rooms (`Some(None)` for
+    /// every room) and password (a PHC string, which also signs them out
+    /// everywhere); the user before and after. Demoting the last admin is
+    /// refused, in the same write transaction as the change.
+    pub(crate) fn update(
+        &self,
+        username: &str,
+        role: Option<Role>,
+        rooms: Option<Option<&[String]>>,
+        password: Option<&str>,
+    ) -> Result<Result<(User, User), Refused>, StoreError> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        let Some((before, _)) = find(&tx, username)? else {
+            return Ok(Err(Refused::NoUser));
+        };
+        let mut after = before.clone();
+        if let Some(role) = role {
+            if before.role == Role::Admin && role != Role::Admin && admins(&tx)? <= 1 {
+                return Ok(Err(Refused::LastAdmin));
+            }
+            after.role = role;
+        }
+        if let Some(rooms) = rooms {
+            after.rooms = rooms.map(<[String]>::to_vec);
+        }
+        let rooms_json = after
+            .rooms
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()?;
+        tx.execute(
+            "UPDATE users SET role = ?2, rooms = ?3 WHERE id = ?1",
+            params![after.id, after.role.name(), rooms_json],
+        )?;
+        if let Some(password) = password {
+            tx.execute(
+                "UPDATE users SET password = ?2 WHERE id = ?1",
+                params![after.id, password],
+            )?;
+            tx.execute("DELETE FROM sessions WHERE user = ?1", [after.id])?;
+        }
+        tx.commit()?;
+        Ok(Ok((before, after)))
     }
 
     /// Every user, oldest first.
@@ -121,12 +172,7 @@ impl Users {
         &self,
         username: &str,
     ) -> Result<Option<(User, Option<String>)>, StoreError> {
-        let mut query = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS}, password FROM users WHERE username = ?1"
-        ))?;
-        Ok(query
-            .query_row([username], |row| Ok((user(row)?, row.get(5)?)))
-            .optional()?)
+        find(&self.conn, username)
     }
 
     /// Sets `username`'s password and signs them out everywhere; false if
@@ -199,6 +245,11 @@ impl Users {
         super::tokens::find(&self.conn, hash)
     }
 
+    /// Whether token `id` is revoked (or gone), for the sockets it opened.
+    pub(crate) fn token_revoked(&self, id: i64) -> Result<bool, StoreError> {
+        super::tokens::revoked(&self.conn, id)
+    }
+
     pub(crate) fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         self.conn
             .prepare_cached(
@@ -228,6 +279,31 @@ impl Users {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Why a change to a user was not made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    NoUser,
+    /// It would leave the hub without an admin.
+    LastAdmin,
+}
+
+fn find(conn: &Connection, username: &str) -> Result<Option<(User, Option<String>)>, StoreError> {
+    let mut query = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS}, password FROM users WHERE username = ?1"
+    ))?;
+    Ok(query
+        .query_row([username], |row| Ok((user(row)?, row.get(5)?)))
+        .optional()?)
+}
+
+fn admins(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM users WHERE role = ?1",
+        [Role::Admin.name()],
+        |row| row.get(0),
+    )?)
 }
 
 fn user(row: &Row<'_>) -> rusqlite::Result<User> {
@@ -308,8 +384,8 @@ mod tests {
         assert_eq!(log.len(), 1);
         assert_eq!(log[0].action, "second");
 
-        assert!(users.remove("cook").unwrap());
-        assert!(!users.remove("cook").unwrap());
+        assert_eq!(users.remove("cook").unwrap(), Ok(cook.id));
+        assert_eq!(users.remove("cook").unwrap(), Err(Refused::NoUser));
         assert_eq!(users.count().unwrap(), 0);
     }
 }
