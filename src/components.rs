@@ -39,4 +39,8 @@ pub(crate) mod sparkline;
 pub(crate) mod token_secret;
 pub(crate) mod trend_arrow;
 pub(crate) mod unit_toggle;
+pub(crate) mod user_add_form;
 pub(crate) mod user_badge;
+pub(crate) mod user_role_select;
+pub(crate) mod user_rooms;
+pub(crate) mod user_row;

@@ -9,6 +9,7 @@
 //! - Logic lives in plain types with tests (`store`, `format`, `hub_client`'s
 //!   backoff and liveness, `chart`, `router`); components stay thin.
 
+mod accounts;
 mod app_context;
 mod auth;
 mod automations;
@@ -43,6 +44,7 @@ use pages::device::DevicePage;
 use pages::home::HomePage;
 use pages::login::LoginPage;
 use pages::tokens::TokensPage;
+use pages::users::UsersPage;
 use router::{Route, Router};
 
 #[cfg(test)]
@@ -93,6 +95,9 @@ pub fn App() -> impl IntoView {
                     <a href="/tokens" on:click=move |ev| router.follow(ev, Route::Tokens)>
                         "API tokens"
                     </a>
+                    <a href="/users" on:click=move |ev| router.follow(ev, Route::Users)>
+                        "Users"
+                    </a>
                 }
             });
             view! {
@@ -114,6 +119,7 @@ pub fn App() -> impl IntoView {
         (Route::Automations, _) => view! { <AutomationsPage /> }.into_any(),
         (Route::Audit, _) => view! { <AuditPage /> }.into_any(),
         (Route::Tokens, _) => view! { <TokensPage /> }.into_any(),
+        (Route::Users, _) => view! { <UsersPage /> }.into_any(),
         (Route::ChartBench { points }, _) => view! { <ChartBenchPage points /> }.into_any(),
     };
     view! {

@@ -11,3 +11,4 @@ pub(crate) mod device;
 pub(crate) mod home;
 pub(crate) mod login;
 pub(crate) mod tokens;
+pub(crate) mod users;

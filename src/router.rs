@@ -25,6 +25,8 @@ pub(crate) enum Route {
     Audit,
     /// `/tokens`: the API tokens, for admins.
     Tokens,
+    /// `/users`: who may sign in, for admins.
+    Users,
     /// `/bench/chart?points=N`: the chart's cold-render benchmark.
     ChartBench {
         points: usize,
@@ -54,6 +56,9 @@ impl Route {
         if path == "/tokens" {
             return Route::Tokens;
         }
+        if path == "/users" {
+            return Route::Users;
+        }
         if path == "/bench/chart" {
             let points = query
                 .trim_start_matches('?')
@@ -74,6 +79,7 @@ impl Route {
             Route::Login => "/login".to_owned(),
             Route::Audit => "/audit".to_owned(),
             Route::Tokens => "/tokens".to_owned(),
+            Route::Users => "/users".to_owned(),
             Route::ChartBench { points } => format!("/bench/chart?points={points}"),
         }
     }
@@ -209,6 +215,7 @@ mod tests {
             ("/login", "?setup=abc", Route::Login),
             ("/audit", "", Route::Audit),
             ("/tokens", "", Route::Tokens),
+            ("/users/", "", Route::Users),
             (
                 "/bench/chart",
                 "?points=1000000",

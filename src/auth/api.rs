@@ -1,11 +1,11 @@
 //! The hub's account endpoints as the dashboard calls them: sign in (with a
-//! password or the one-time setup code), sign out, who am I, and the audit
-//! log. Each answer becomes a value the pages can show as it is.
+//! password or the one-time setup code), sign out, who am I, the audit log,
+//! tokens and users. Each answer becomes a value the pages can show as it is.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::Account;
+use super::{Account, Role};
 use crate::http::{Answer, send};
 
 /// Why signing in did not work, in words for the login page.
@@ -175,6 +175,90 @@ pub(crate) async fn revoke_token(id: i64) -> Result<(), String> {
     Err(refusal(&answer))
 }
 
+/// An account as the admin API lists it (`GET /api/users`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct UserEntry {
+    pub(crate) username: String,
+    pub(crate) role: Role,
+    /// `None` for every room.
+    #[serde(default)]
+    pub(crate) rooms: Option<Vec<String>>,
+    pub(crate) created: DateTime<Utc>,
+}
+
+pub(crate) async fn users() -> Result<Vec<UserEntry>, String> {
+    let answer = send("GET", "/api/users", None)
+        .await
+        .map_err(|()| "The hub cannot be reached.".to_owned())?;
+    if answer.status == 200 {
+        return serde_json::from_str(&answer.body)
+            .map_err(|e| format!("The user list could not be read: {e}."));
+    }
+    Err(refusal(&answer))
+}
+
+/// Adds an account; `rooms` `None` for every room.
+pub(crate) async fn add_user(
+    username: &str,
+    password: &str,
+    role: Role,
+    rooms: Option<&[String]>,
+) -> Result<UserEntry, String> {
+    let body = serde_json::json!({
+        "username": username,
+        "password": password,
+        "role": role.label(),
+        "rooms": rooms,
+    })
+    .to_string();
+    let answer = send("POST", "/api/users", Some(&body))
+        .await
+        .map_err(|()| "The hub cannot be reached.".to_owned())?;
+    if answer.status == 201 {
+        return serde_json::from_str(&answer.body)
+            .map_err(|e| format!("The new user could not be read: {e}."));
+    }
+    Err(refusal(&answer))
+}
+
+/// Gives an account another role and rooms (`None`: every room).
+pub(crate) async fn set_access(
+    username: &str,
+    role: Role,
+    rooms: Option<&[String]>,
+) -> Result<UserEntry, String> {
+    let body = serde_json::json!({ "role": role.label(), "rooms": rooms });
+    change_user(username, body).await
+}
+
+/// Sets an account's password; the hub ends that person's sessions.
+pub(crate) async fn set_password(username: &str, password: &str) -> Result<UserEntry, String> {
+    change_user(username, serde_json::json!({ "password": password })).await
+}
+
+async fn change_user(username: &str, body: serde_json::Value) -> Result<UserEntry, String> {
+    let url = format!("/api/users/{}", crate::router::encode(username));
+    let answer = send("PATCH", &url, Some(&body.to_string()))
+        .await
+        .map_err(|()| "The hub cannot be reached.".to_owned())?;
+    if answer.status == 200 {
+        return serde_json::from_str(&answer.body)
+            .map_err(|e| format!("The changed user could not be read: {e}."));
+    }
+    Err(refusal(&answer))
+}
+
+pub(crate) async fn remove_user(username: &str) -> Result<(), String> {
+    let url = format!("/api/users/{}", crate::router::encode(username));
+    let answer = send("DELETE", &url, None)
+        .await
+        .map_err(|()| "The hub cannot be reached.".to_owned())?;
+    if answer.status == 204 {
+        return Ok(());
+    }
+    Err(refusal(&answer))
+}
+
 fn refusal(answer: &Answer) -> String {
     sentence(
         &answer
@@ -229,6 +313,18 @@ mod tests {
         assert_eq!(entries[0].detail, "porch-light turn_on: ok");
         assert_eq!(entries[1].detail, "");
         assert!(entries[0].at > entries[1].at);
+    }
+
+    #[wasm_bindgen_test]
+    fn users_read_as_the_hub_lists_them() {
+        let users: Vec<UserEntry> = serde_json::from_str(
+            r#"[{"username":"admin","role":"admin","rooms":null,"created":"2026-11-26T18:00:00Z"},
+                {"username":"kim","role":"member","rooms":["Kitchen"],"created":"2026-11-26T19:00:00Z"}]"#,
+        )
+        .unwrap();
+        assert_eq!(users[0].rooms, None);
+        assert_eq!(users[1].role, Role::Member);
+        assert_eq!(users[1].rooms.as_deref(), Some(&["Kitchen".to_owned()][..]));
     }
 
     #[wasm_bindgen_test]

@@ -1,12 +1,20 @@
-//! A new token's secret, shown once with a Copy button: the hub keeps only
-//! its hash, so this is the one chance to take it.
+//! A new token's secret or a new password, shown once with a Copy button:
+//! the hub keeps only its hash, so this is the one chance to take it.
 
 use js_sys::{Function, Reflect};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
 #[component]
-pub(crate) fn TokenSecret(name: String, secret: String) -> impl IntoView {
+pub(crate) fn TokenSecret(
+    name: String,
+    secret: String,
+    /// Words before the secret in place of a token's (a password's differ).
+    #[prop(optional)]
+    lead: Option<String>,
+) -> impl IntoView {
+    let lead =
+        lead.unwrap_or_else(|| format!("Token “{name}” — copy it now; it is not shown again:"));
     let copied = RwSignal::new(None::<&'static str>);
     let text = secret.clone();
     let copy = move |_| {
@@ -19,10 +27,7 @@ pub(crate) fn TokenSecret(name: String, secret: String) -> impl IntoView {
     };
     view! {
         <div class="token-secret" role="status">
-            <p>
-                "Token “" {name}
-                "” — copy it now; it is not shown again:"
-            </p>
+            <p>{lead}</p>
             <code class="token-secret-value">{secret}</code>
             <button type="button" on:click=copy>"Copy"</button>
             <span class="token-copied">{move || copied.get()}</span>
