@@ -13,8 +13,8 @@ use crate::components::user_row::UserRow;
 
 #[component]
 pub(crate) fn UsersPage() -> impl IntoView {
-    let me = use_session()
-        .and_then(|session| session.account())
+    // Read once: the page is drawn afresh whenever the session changes.
+    let me = untrack(|| use_session().and_then(|session| session.account()))
         .map(|account| account.username);
     // The list and whether it loaded apart, so that a reload keeps each
     // row (and a password it is showing) rather than drawing all afresh.
