@@ -278,6 +278,34 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     tx.commit().map_err(fail)
 }
 
+/// Opens (creating if needed) `hearth.db` in `data_dir` on a connection of its
+/// own, for the tables that are used beside a running hub without its lock:
+/// it waits up to `busy` for the hub's writes, lets `tune` set the
+/// connection's pragmas, and brings the schema up to date as the hub would.
+fn open_beside_hub(
+    data_dir: &Path,
+    busy: Duration,
+    tune: impl FnOnce(&Connection) -> rusqlite::Result<()>,
+) -> Result<Connection, StoreError> {
+    std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+        path: data_dir.to_owned(),
+        source,
+    })?;
+    let path = data_dir.join(FILE_NAME);
+    let fail = |source| opening_error(&path, source);
+    let mut conn = Connection::open(&path).map_err(fail)?;
+    conn.busy_timeout(busy).map_err(fail)?;
+    tune(&conn).map_err(fail)?;
+    migrate(&mut conn, &path)?;
+    Ok(conn)
+}
+
+/// Stored microseconds as a time; values out of chrono's range (which this
+/// code never writes) read as the epoch rather than failing a listing.
+fn at(us: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(us).unwrap_or_default()
+}
+
 impl Store for SqliteStore {
     fn load(&mut self) -> Result<Restored, StoreError> {
         let mut restored = Restored::default();

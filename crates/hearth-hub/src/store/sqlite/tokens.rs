@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{FILE_NAME, migrate, opening_error};
+use super::{at, open_beside_hub};
 use crate::store::StoreError;
 use crate::store::tokens::{self, NewToken, Scope, TokenInfo};
 
@@ -30,15 +30,7 @@ impl Tokens {
     /// Opens (creating if needed) `hearth.db` in `data_dir`, bringing its
     /// schema up to date as the hub would.
     pub fn open(data_dir: &Path) -> Result<Tokens, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
-            path: data_dir.to_owned(),
-            source,
-        })?;
-        let path = data_dir.join(FILE_NAME);
-        let fail = |source| opening_error(&path, source);
-        let mut conn = Connection::open(&path).map_err(fail)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
-        migrate(&mut conn, &path)?;
+        let conn = open_beside_hub(data_dir, BUSY_TIMEOUT, |_| Ok(()))?;
         Ok(Tokens { conn })
     }
 
@@ -120,12 +112,6 @@ fn info(row: &Row<'_>) -> rusqlite::Result<TokenInfo> {
         created: at(row.get(3)?),
         revoked: row.get::<_, Option<i64>>(4)?.map(at),
     })
-}
-
-/// Stored microseconds as a time; values out of chrono's range (which this
-/// code never writes) read as the epoch rather than failing the listing.
-fn at(us: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(us).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
-use super::{FILE_NAME, migrate, opening_error};
+use super::{at, open_beside_hub};
 use crate::store::StoreError;
 use crate::store::tokens::TokenInfo;
 use crate::store::users::{AuditEntry, Role, User};
@@ -38,19 +38,11 @@ impl Users {
     /// Opens (creating if needed) `hearth.db` in `data_dir`, bringing its
     /// schema up to date as the hub would.
     pub(crate) fn open(data_dir: &Path) -> Result<Users, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
-            path: data_dir.to_owned(),
-            source,
-        })?;
-        let path = data_dir.join(FILE_NAME);
-        let fail = |source| opening_error(&path, source);
-        let mut conn = Connection::open(&path).map_err(fail)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
         // The hub's writer has put the file in WAL mode; NORMAL spares an
         // fsync per audit entry and loses, on power loss, only the last few.
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(fail)?;
-        migrate(&mut conn, &path)?;
+        let conn = open_beside_hub(data_dir, BUSY_TIMEOUT, |conn| {
+            conn.pragma_update(None, "synchronous", "NORMAL")
+        })?;
         Ok(Users { conn })
     }
 
@@ -319,12 +311,6 @@ fn user(row: &Row<'_>) -> rusqlite::Result<User> {
         rooms: rooms.map(|json| serde_json::from_str(&json).unwrap_or_default()),
         created: at(row.get(4)?),
     })
-}
-
-/// Stored microseconds as a time; values out of chrono's range (which this
-/// code never writes) read as the epoch.
-fn at(us: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(us).unwrap_or_default()
 }
 
 #[cfg(test)]
