@@ -14,8 +14,10 @@ use crate::app_context::use_app_context;
 use crate::automations::form::{RuleDraft, new_action, new_condition, new_trigger};
 use crate::automations::{RulesModel, document_text, parse_document};
 use crate::components::rule_form_action::RuleFormAction;
+use crate::components::rule_form_buttons::RuleFormButtons;
 use crate::components::rule_form_condition::RuleFormCondition;
 use crate::components::rule_form_input::RuleFormInput;
+use crate::components::rule_form_list::RuleFormList;
 use crate::components::rule_form_select::RuleFormSelect;
 use crate::components::rule_form_trigger::RuleFormTrigger;
 use crate::components::rule_timeline::RuleTimeline;
@@ -103,18 +105,18 @@ pub(crate) fn RuleForm(
     let triggers = move || draft.rule.with(|rule| rule.triggers.len());
     let conditions = move || draft.rule.with(|rule| rule.conditions.len());
     let actions = move || draft.rule.with(|rule| rule.actions.len());
-    let add_trigger = move |_| {
+    let add_trigger = Callback::new(move |()| {
         let trigger = devices.with_untracked(|d| new_trigger("sun", d));
         document.update(|rule| rule.triggers.push(trigger));
-    };
-    let add_condition = move |_| {
+    });
+    let add_condition = Callback::new(move |()| {
         let condition = devices.with_untracked(|d| new_condition("time", d));
         document.update(|rule| rule.conditions.push(condition));
-    };
-    let add_action = move |_| {
+    });
+    let add_action = Callback::new(move |()| {
         let action = devices.with_untracked(|d| new_action("command", d));
         document.update(|rule| rule.actions.push(action));
-    };
+    });
     let text_id = format!("rule-form-{prefix}-text");
 
     let form_view = move || {
@@ -150,33 +152,21 @@ pub(crate) fn RuleForm(
                     document.update(|rule| rule.mode = mode);
                 })
             />
-            <fieldset class="rule-form-list">
-                <legend>"When (any of these)"</legend>
+            <RuleFormList legend="When (any of these)" add_label="Add a trigger" on_add=add_trigger>
                 <For each=move || 0..triggers() key=|i| *i let:index>
                     <RuleFormTrigger draft index />
                 </For>
-                <button type="button" on:click=add_trigger>
-                    "Add a trigger"
-                </button>
-            </fieldset>
-            <fieldset class="rule-form-list">
-                <legend>"Only if (all of these)"</legend>
+            </RuleFormList>
+            <RuleFormList legend="Only if (all of these)" add_label="Add a condition" on_add=add_condition>
                 <For each=move || 0..conditions() key=|i| *i let:index>
                     <RuleFormCondition draft at=vec![index] />
                 </For>
-                <button type="button" on:click=add_condition>
-                    "Add a condition"
-                </button>
-            </fieldset>
-            <fieldset class="rule-form-list">
-                <legend>"Do (in order)"</legend>
+            </RuleFormList>
+            <RuleFormList legend="Do (in order)" add_label="Add an action" on_add=add_action>
                 <For each=move || 0..actions() key=|i| *i let:index>
                     <RuleFormAction draft index />
                 </For>
-                <button type="button" on:click=add_action>
-                    "Add an action"
-                </button>
-            </fieldset>
+            </RuleFormList>
             <RuleTimeline
                 rule=Signal::derive(move || Some(document.get()))
                 site=model.site
@@ -231,19 +221,7 @@ pub(crate) fn RuleForm(
                 <Show when=move || !as_text.get() fallback=text_view.clone()>
                     {form_view}
                 </Show>
-                <ul class="rule-problems">
-                    {move || {
-                        refused.get().into_iter().map(|problem| view! { <li>{problem}</li> }).collect_view()
-                    }}
-                </ul>
-                <div class="rule-buttons">
-                    <button type="submit" disabled=move || saving.get()>
-                        "Save"
-                    </button>
-                    <button type="button" on:click=move |_| open.set(false)>
-                        "Cancel"
-                    </button>
-                </div>
+                <RuleFormButtons refused saving open />
             </fieldset>
         </form>
     }

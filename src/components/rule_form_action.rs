@@ -7,10 +7,13 @@ use hearth_core::{Command, DeviceId};
 use leptos::prelude::*;
 
 use crate::automations::form::{
-    self, RuleDraft, action_kind, action_kinds, command_kind, command_kinds, device_choices,
-    metric_choices, mode_choices, new_action, new_command,
+    self, RuleDraft, action_kind, action_kinds, command_kind, command_kinds, mode_choices,
+    new_action, new_command,
 };
+use crate::components::rule_form_device::RuleFormDevice;
 use crate::components::rule_form_input::RuleFormInput;
+use crate::components::rule_form_item::RuleFormItem;
+use crate::components::rule_form_metric::RuleFormMetric;
 use crate::components::rule_form_select::RuleFormSelect;
 
 #[component]
@@ -60,14 +63,11 @@ pub(crate) fn RuleFormAction(draft: RuleDraft, index: usize) -> impl IntoView {
                     })
             });
             view! {
-                <RuleFormSelect
+                <RuleFormDevice
                     draft
                     path=format!("{path}.{field}")
                     label
-                    choices=Signal::derive(move || {
-                        draft.devices.with(|d| device_choices(d, &current.get()))
-                    })
-                    value=Signal::derive(move || current.get().to_string())
+                    device=current
                     on_change=Callback::new(move |v: String| {
                         draft.action(index, |a| match (a, field) {
                             (
@@ -226,21 +226,21 @@ pub(crate) fn RuleFormAction(draft: RuleDraft, index: usize) -> impl IntoView {
             "track_setpoint" => view! {
                 {device_field.clone()("device", "Device")}
                 {device_field.clone()("source", "Following")}
-                <RuleFormSelect
+                <RuleFormMetric
                     draft
                     path=format!("{path}.metric")
                     label="Its metric"
-                    choices=Signal::derive(move || {
+                    device=Signal::derive(move || {
                         draft.rule.with(|rule| match rule.actions.get(index) {
-                            Some(Action::TrackSetpoint { source, metric, .. }) => {
-                                draft.devices.with(|d| metric_choices(d, source, *metric))
-                            }
-                            _ => Vec::new(),
+                            Some(Action::TrackSetpoint { source, .. }) => source.clone(),
+                            _ => DeviceId::new(""),
                         })
                     })
-                    value=read(|a| match a {
-                        Action::TrackSetpoint { metric, .. } => Some(metric.wire_name().to_owned()),
-                        _ => None,
+                    metric=Signal::derive(move || {
+                        draft.rule.with(|rule| match rule.actions.get(index) {
+                            Some(Action::TrackSetpoint { metric, .. }) => Some(*metric),
+                            _ => None,
+                        })
                     })
                     on_change=write(|a, v| {
                         if let (Action::TrackSetpoint { metric, .. }, Some(m)) = (a, form::metric_from(&v)) {
@@ -351,28 +351,24 @@ pub(crate) fn RuleFormAction(draft: RuleDraft, index: usize) -> impl IntoView {
             draft.action(index, |a| *a = action);
         }
     });
-    let remove = move |_| {
+    let remove = Callback::new(move |()| {
         draft.rule.update(|rule| {
             if index < rule.actions.len() {
                 rule.actions.remove(index);
             }
         });
-    };
+    });
     view! {
-        <fieldset class="rule-form-item">
-            <legend>{format!("Action {}", index + 1)}</legend>
-            <RuleFormSelect
-                draft
-                path=format!("{path}.type")
-                label="Kind"
-                choices=Signal::derive(action_kinds)
-                value=Signal::derive(move || kind.get().to_owned())
-                on_change=change_kind
-            />
+        <RuleFormItem
+            draft
+            path
+            name=format!("Action {}", index + 1)
+            kinds=Signal::derive(action_kinds)
+            kind=Signal::derive(move || kind.get().to_owned())
+            on_kind=change_kind
+            on_remove=Some(remove)
+        >
             {fields}
-            <button type="button" class="remove" on:click=remove>
-                {format!("Remove action {}", index + 1)}
-            </button>
-        </fieldset>
+        </RuleFormItem>
     }
 }

@@ -7,10 +7,13 @@ use hearth_core::rules::{Condition, SunBound};
 use leptos::prelude::*;
 
 use crate::automations::form::{
-    self, RuleDraft, condition_at, condition_kind, condition_kinds, condition_path, device_choices,
-    metric_choices, new_condition, remove_condition, state_choices, sun_choices,
+    self, RuleDraft, condition_at, condition_kind, condition_kinds, condition_path, new_condition,
+    remove_condition, state_choices, sun_choices,
 };
+use crate::components::rule_form_device::RuleFormDevice;
 use crate::components::rule_form_input::RuleFormInput;
+use crate::components::rule_form_item::RuleFormItem;
+use crate::components::rule_form_metric::RuleFormMetric;
 use crate::components::rule_form_select::RuleFormSelect;
 use crate::components::rule_form_weekdays::RuleFormWeekdays;
 
@@ -54,14 +57,11 @@ pub(crate) fn RuleFormCondition(draft: RuleDraft, at: Vec<usize>) -> AnyView {
         let path = path.clone();
         move || {
             view! {
-                <RuleFormSelect
+                <RuleFormDevice
                     draft
                     path=format!("{path}.device")
                     label="Device"
-                    choices=Signal::derive(move || {
-                        draft.devices.with(|d| device_choices(d, &device.get()))
-                    })
-                    value=Signal::derive(move || device.get().to_string())
+                    device
                     on_change=write(|c, v| {
                         if let Condition::Numeric { device, .. } | Condition::State { device, .. } = c {
                             *device = DeviceId::new(v);
@@ -298,24 +298,18 @@ pub(crate) fn RuleFormCondition(draft: RuleDraft, at: Vec<usize>) -> AnyView {
             .into_any(),
             "numeric" => view! {
                 {device_field.clone()}
-                <RuleFormSelect
+                <RuleFormMetric
                     draft
                     path=format!("{path}.metric")
                     label="Metric"
-                    choices=Signal::derive(move || {
-                        let metric = draft.rule.with(|rule| {
+                    device
+                    metric=Signal::derive(move || {
+                        draft.rule.with(|rule| {
                             at.with_value(|at| match condition_at(&rule.conditions, at) {
                                 Some(Condition::Numeric { metric, .. }) => Some(*metric),
                                 _ => None,
                             })
-                        });
-                        metric
-                            .map(|m| draft.devices.with(|d| metric_choices(d, &device.get(), m)))
-                            .unwrap_or_default()
-                    })
-                    value=read(|c| match c {
-                        Condition::Numeric { metric, .. } => Some(metric.wire_name().to_owned()),
-                        _ => None,
+                        })
                     })
                     on_change=write(|c, v| {
                         if let (Condition::Numeric { metric, .. }, Some(m)) = (c, form::metric_from(&v)) {
@@ -391,13 +385,13 @@ pub(crate) fn RuleFormCondition(draft: RuleDraft, at: Vec<usize>) -> AnyView {
             at.with_value(|at| draft.condition(at, |c| *c = condition));
         }
     });
-    let remove = move |_| {
+    let remove = Callback::new(move |()| {
         at.with_value(|at| {
             draft
                 .rule
                 .update(|rule| remove_condition(&mut rule.conditions, at))
         });
-    };
+    });
     // What a `not` holds cannot be removed on its own: the `not` goes with it.
     let removable = draft.rule.with_untracked(|rule| {
         at.with_value(|at| match at.split_last() {
@@ -416,26 +410,17 @@ pub(crate) fn RuleFormCondition(draft: RuleDraft, at: Vec<usize>) -> AnyView {
             .join(".")
     });
     view! {
-        <fieldset class="rule-form-item">
-            <legend>{format!("Condition {number}")}</legend>
-            <RuleFormSelect
-                draft
-                path=format!("{path}.type")
-                label="Kind"
-                choices=Signal::derive(condition_kinds)
-                value=Signal::derive(move || kind.get().to_owned())
-                on_change=change_kind
-            />
+        <RuleFormItem
+            draft
+            path
+            name=format!("Condition {number}")
+            kinds=Signal::derive(condition_kinds)
+            kind=Signal::derive(move || kind.get().to_owned())
+            on_kind=change_kind
+            on_remove=removable.then_some(remove)
+        >
             {fields}
-            {removable
-                .then(|| {
-                    view! {
-                        <button type="button" class="remove" on:click=remove>
-                            {format!("Remove condition {number}")}
-                        </button>
-                    }
-                })}
-        </fieldset>
+        </RuleFormItem>
     }
     .into_any()
 }

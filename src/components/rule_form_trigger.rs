@@ -7,10 +7,13 @@ use hearth_core::rules::Trigger;
 use leptos::prelude::*;
 
 use crate::automations::form::{
-    self, RuleDraft, crossing_choices, device_choices, direction_choices, metric_choices,
-    new_trigger, state_choices, sun_choices, trigger_kind, trigger_kinds,
+    self, RuleDraft, crossing_choices, direction_choices, new_trigger, state_choices, sun_choices,
+    trigger_kind, trigger_kinds,
 };
+use crate::components::rule_form_device::RuleFormDevice;
 use crate::components::rule_form_input::RuleFormInput;
+use crate::components::rule_form_item::RuleFormItem;
+use crate::components::rule_form_metric::RuleFormMetric;
 use crate::components::rule_form_select::RuleFormSelect;
 use crate::components::rule_form_weekdays::RuleFormWeekdays;
 
@@ -43,7 +46,6 @@ pub(crate) fn RuleFormTrigger(draft: RuleDraft, index: usize) -> impl IntoView {
             _ => DeviceId::new(""),
         })
     });
-    let devices = Signal::derive(move || draft.devices.with(|d| device_choices(d, &device.get())));
     let set_device = write(|t, v| {
         if let Trigger::Numeric { device, .. }
         | Trigger::State { device, .. }
@@ -56,12 +58,11 @@ pub(crate) fn RuleFormTrigger(draft: RuleDraft, index: usize) -> impl IntoView {
         let path = path.clone();
         move || {
             view! {
-                <RuleFormSelect
+                <RuleFormDevice
                     draft
                     path=format!("{path}.device")
                     label="Device"
-                    choices=devices
-                    value=Signal::derive(move || device.get().to_string())
+                    device
                     on_change=set_device
                 />
             }
@@ -245,22 +246,16 @@ pub(crate) fn RuleFormTrigger(draft: RuleDraft, index: usize) -> impl IntoView {
             .into_any(),
             "numeric" => view! {
                 {device_field.clone()}
-                <RuleFormSelect
+                <RuleFormMetric
                     draft
                     path=format!("{path}.metric")
                     label="Metric"
-                    choices=Signal::derive(move || {
-                        let metric = draft.rule.with(|rule| match rule.triggers.get(index) {
+                    device
+                    metric=Signal::derive(move || {
+                        draft.rule.with(|rule| match rule.triggers.get(index) {
                             Some(Trigger::Numeric { metric, .. }) => Some(*metric),
                             _ => None,
-                        });
-                        metric
-                            .map(|m| draft.devices.with(|d| metric_choices(d, &device.get(), m)))
-                            .unwrap_or_default()
-                    })
-                    value=read(|t| match t {
-                        Trigger::Numeric { metric, .. } => Some(metric.wire_name().to_owned()),
-                        _ => None,
+                        })
                     })
                     on_change=write(|t, v| {
                         if let (Trigger::Numeric { metric, .. }, Some(m)) = (t, form::metric_from(&v)) {
@@ -366,28 +361,24 @@ pub(crate) fn RuleFormTrigger(draft: RuleDraft, index: usize) -> impl IntoView {
             draft.trigger(index, |t| *t = trigger);
         }
     });
-    let remove = move |_| {
+    let remove = Callback::new(move |()| {
         draft.rule.update(|rule| {
             if index < rule.triggers.len() {
                 rule.triggers.remove(index);
             }
         });
-    };
+    });
     view! {
-        <fieldset class="rule-form-item">
-            <legend>{format!("Trigger {}", index + 1)}</legend>
-            <RuleFormSelect
-                draft
-                path=format!("{path}.type")
-                label="Kind"
-                choices=Signal::derive(trigger_kinds)
-                value=Signal::derive(move || kind.get().to_owned())
-                on_change=change_kind
-            />
+        <RuleFormItem
+            draft
+            path
+            name=format!("Trigger {}", index + 1)
+            kinds=Signal::derive(trigger_kinds)
+            kind=Signal::derive(move || kind.get().to_owned())
+            on_kind=change_kind
+            on_remove=Some(remove)
+        >
             {fields}
-            <button type="button" class="remove" on:click=remove>
-                {format!("Remove trigger {}", index + 1)}
-            </button>
-        </fieldset>
+        </RuleFormItem>
     }
 }

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use web_sys::SubmitEvent;
 
 use crate::automations::RulesModel;
+use crate::components::rule_form_buttons::RuleFormButtons;
 
 /// `id` is the rule being edited, or `None` for a new one; `open` is cleared
 /// when the editor is done.
@@ -43,19 +44,7 @@ pub(crate) fn RuleTextEditor(
             >
                 {text}
             </textarea>
-            <ul class="rule-problems">
-                {move || {
-                    problems.get().into_iter().map(|problem| view! { <li>{problem}</li> }).collect_view()
-                }}
-            </ul>
-            <div class="rule-buttons">
-                <button type="submit" disabled=move || saving.get()>
-                    "Save"
-                </button>
-                <button type="button" on:click=move |_| open.set(false)>
-                    "Cancel"
-                </button>
-            </div>
+            <RuleFormButtons refused=problems saving open />
         </form>
     }
 }
