@@ -18,6 +18,14 @@ async function signedOutPage(browser) {
   return page;
 }
 
+/** Collects CSP violations (the page may set no inline style), before any of its own scripts run. */
+const RECORD_VIOLATIONS = () => {
+  window.__cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (event) => {
+    window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`);
+  });
+};
+
 /** The ids of the device cards on a page, sorted. */
 async function cards(page) {
   const ids = await page.$$eval('article.card[data-device]', (all) => all.map((card) => card.dataset.device));
@@ -40,6 +48,7 @@ describe('the Users page', () => {
 
   test('an admin adds, opens up and removes an account limited to one room', async () => {
     const admin = await browser.newPage();
+    await admin.addInitScript(RECORD_VIOLATIONS);
     await admin.goto(hub.url);
     await admin.waitForSelector(connected, { timeout: 20_000 });
     await admin.click('.account-bar a[href="/users"]');
@@ -103,6 +112,7 @@ describe('the Users page', () => {
 
     await kim.waitForSelector('form.login-form', { timeout: 20_000 });
     assert.equal(new URL(kim.url()).pathname, '/login');
+    assert.deepEqual(await admin.evaluate(() => window.__cspViolations), [], 'no CSP violations on /users');
     await kim.close();
     await admin.close();
   });
