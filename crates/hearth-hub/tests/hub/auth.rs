@@ -7,11 +7,11 @@
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use chrono::{TimeDelta, TimeZone, Utc};
-use hearth_hub::{AuthSettings, Clock, ManualClock, Role, Scope, Server};
+use chrono::TimeDelta;
+use hearth_hub::{Role, Scope, Server};
 use serde_json::{Value, json};
 
-use crate::support::{Auth, TestHub, config, data_dir};
+use crate::support::{Auth, TestHub, config, data_dir, short_sessions};
 
 const PASSWORD: &str = "kitchen-secret";
 
@@ -34,11 +34,6 @@ fn cookie_value(set_cookie: &str) -> String {
         .and_then(|pair| pair.strip_prefix("hearth_session="))
         .expect("a hearth_session cookie")
         .to_owned()
-}
-
-async fn me(hub: &TestHub, auth: Auth<'_>) -> (u16, Value) {
-    let (status, _, body) = hub.http_as(auth, "GET", "/api/auth/me", "").await;
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
 #[tokio::test]
@@ -78,15 +73,15 @@ async fn a_password_signs_in_with_an_http_only_cookie_until_logout() {
     }
     assert!(!set_cookie.contains("Secure"), "plain HTTP: {set_cookie}");
     let session = cookie_value(set_cookie);
-    assert_eq!(me(&hub, Auth::Session(&session)).await, (200, want));
+    assert_eq!(hub.me(Auth::Session(&session)).await, (200, want));
 
     let (status, headers) = hub
         .headers_as(Auth::Session(&session), "POST", "/api/auth/logout", "")
         .await;
     assert_eq!(status, 204);
     assert!(header(&headers, "set-cookie").is_some_and(|c| c.contains("Max-Age=0")));
-    assert_eq!(me(&hub, Auth::Session(&session)).await.0, 401);
-    assert_eq!(me(&hub, Auth::Nobody).await.0, 401);
+    assert_eq!(hub.me(Auth::Session(&session)).await.0, 401);
+    assert_eq!(hub.me(Auth::Nobody).await.0, 401);
     hub.shut_down().await.unwrap();
 }
 
@@ -211,13 +206,7 @@ async fn the_setup_code_printed_at_first_run_signs_in_once() {
 #[tokio::test]
 async fn sessions_end_when_idle_and_when_old_and_survive_a_restart() {
     let (_dir, path) = data_dir();
-    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 26, 8, 0, 0).unwrap());
-    let settings = AuthSettings {
-        idle: TimeDelta::hours(1),
-        absolute: TimeDelta::hours(3),
-        secure_cookies: false,
-        clock: Clock::Manual(clock.clone()),
-    };
+    let (clock, settings) = short_sessions();
     let open = || {
         Server::open(config(&path, Duration::from_millis(50)))
             .unwrap()
@@ -228,25 +217,25 @@ async fn sessions_end_when_idle_and_when_old_and_survive_a_restart() {
     let busy = hub.session_for("busy", Role::Viewer, None);
 
     clock.advance(TimeDelta::minutes(50));
-    assert_eq!(me(&hub, Auth::Session(&busy)).await.0, 200);
+    assert_eq!(hub.me(Auth::Session(&busy)).await.0, 200);
     hub.shut_down().await.unwrap();
     let hub = TestHub::serve(open()).await;
     assert_eq!(
-        me(&hub, Auth::Session(&busy)).await.0,
+        hub.me(Auth::Session(&busy)).await.0,
         200,
         "kept across a restart"
     );
 
     clock.advance(TimeDelta::minutes(20));
-    assert_eq!(me(&hub, Auth::Session(&busy)).await.0, 200);
+    assert_eq!(hub.me(Auth::Session(&busy)).await.0, 200);
     assert_eq!(
-        me(&hub, Auth::Session(&idle)).await.0,
+        hub.me(Auth::Session(&idle)).await.0,
         401,
         "idle for 70 minutes"
     );
     for _ in 0..2 {
         clock.advance(TimeDelta::minutes(50));
-        assert_eq!(me(&hub, Auth::Session(&busy)).await.0, 200);
+        assert_eq!(hub.me(Auth::Session(&busy)).await.0, 200);
     }
     // Used every 50 minutes, but now 3 h 10 min old.
     clock.advance(TimeDelta::minutes(20));
@@ -296,12 +285,12 @@ async fn admins_manage_users_and_tokens_and_every_change_is_audited() {
     let (_, _, listed) = hub.http("GET", "/api/tokens").await;
     assert!(!listed.contains(&secret), "secrets are shown once");
     assert_eq!(
-        me(&hub, Auth::Bearer(&secret)).await.0,
+        hub.me(Auth::Bearer(&secret)).await.0,
         401,
         "a token is not a person"
     );
     let made_here = hub.token("reader", &[Scope::Read]);
-    assert_eq!(me(&hub, Auth::Bearer(&made_here)).await.0, 401);
+    assert_eq!(hub.me(Auth::Bearer(&made_here)).await.0, 401);
     let id = token["id"].as_i64().unwrap();
     let (status, _, _) = hub.http("DELETE", &format!("/api/tokens/{id}")).await;
     assert_eq!(status, 204);

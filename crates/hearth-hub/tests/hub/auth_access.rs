@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use hearth_core::protocol::CommandOutcome;
 use hearth_core::rules::lights_at_dusk;
-use hearth_core::{ClientMessage, Command, DeviceId, ErrorCode, ServerMessage};
+use hearth_core::{Command, DeviceId, ErrorCode, ServerMessage};
 use hearth_hub::{Role, Scope};
 use serde_json::Value;
 
 use crate::openapi::{ROUTER_SOURCES, routes};
-use crate::support::{Auth, Client, TestHub, data_dir, ids};
+use crate::support::{Auth, Client, TestHub, data_dir};
 
 /// Paths anyone may call: sign-in, health, and the device endpoints, which
 /// check their own `ingest` tokens.
@@ -75,42 +75,13 @@ fn porch_at_dusk() -> String {
     serde_json::to_string(&rule).unwrap()
 }
 
-fn switch(request_id: &str, device: &str) -> ClientMessage {
-    ClientMessage::Command {
-        request_id: request_id.into(),
-        device: DeviceId::new(device),
-        command: Command::Toggle,
-    }
-}
-
-/// Sends a toggle of `device` and returns its outcome.
+/// Toggles `device` and returns the outcome.
 async fn toggle(client: &mut Client, request_id: &str, device: &str) -> CommandOutcome {
-    client.send(&switch(request_id, device)).await;
-    client
-        .next_that(|message| match message {
-            ServerMessage::CommandResult {
-                request_id: id,
-                outcome,
-                ..
-            } if id == request_id => Some(outcome),
-            _ => None,
-        })
-        .await
+    client.command(request_id, device, Command::Toggle).await
 }
 
 fn refused_as_forbidden(outcome: &CommandOutcome) -> bool {
     matches!(outcome, CommandOutcome::Rejected { error } if error.code == ErrorCode::Forbidden)
-}
-
-async fn past_snapshot(mut client: Client) -> (Client, Vec<String>) {
-    assert!(matches!(client.next().await, ServerMessage::Hello { .. }));
-    match client.next().await {
-        ServerMessage::Snapshot { devices, .. } => {
-            let seen = ids(&devices).into_iter().map(str::to_owned).collect();
-            (client, seen)
-        }
-        other => panic!("expected a snapshot, got {other:?}"),
-    }
 }
 
 #[tokio::test]
@@ -122,31 +93,17 @@ async fn a_viewer_looks_but_cannot_switch_or_edit() {
         .http_as(Auth::Session(&viewer), "GET", "/api/devices", "")
         .await;
     assert_eq!(status, 200);
-    let client = hub.connect_as(Auth::Session(&viewer)).await.unwrap();
-    let (mut client, seen) = past_snapshot(client).await;
+    let mut client = hub.connect_as(Auth::Session(&viewer)).await.unwrap();
+    let seen = client.snapshot_ids().await;
     assert_eq!(seen.len(), 12, "a viewer sees the whole house");
     assert!(refused_as_forbidden(
         &toggle(&mut client, "v-1", "porch-light").await
     ));
     let rule = porch_at_dusk();
-    hub.expect_refusal_as(
-        Auth::Session(&viewer),
-        "POST",
-        "/api/rules",
-        &rule,
-        403,
-        "forbidden",
-    )
-    .await;
-    hub.expect_refusal_as(
-        Auth::Session(&viewer),
-        "GET",
-        "/api/users",
-        "",
-        403,
-        "forbidden",
-    )
-    .await;
+    hub.expect_forbidden_as(Auth::Session(&viewer), "POST", "/api/rules", &rule)
+        .await;
+    hub.expect_forbidden_as(Auth::Session(&viewer), "GET", "/api/users", "")
+        .await;
     hub.shut_down().await.unwrap();
 }
 
@@ -155,8 +112,8 @@ async fn a_member_of_the_kitchen_neither_sees_nor_switches_the_porch_light() {
     let (_dir, path) = data_dir();
     let hub = TestHub::start(&path).await;
     let cook = hub.session_for("cook", Role::Member, Some(&["Kitchen"]));
-    let client = hub.connect_as(Auth::Session(&cook)).await.unwrap();
-    let (mut client, seen) = past_snapshot(client).await;
+    let mut client = hub.connect_as(Auth::Session(&cook)).await.unwrap();
+    let seen = client.snapshot_ids().await;
     assert_eq!(seen, ["fridge", "kitchen-thermometer"]);
     let outcome = toggle(&mut client, "c-1", "porch-light").await;
     assert!(refused_as_forbidden(&outcome), "{outcome:?}");
@@ -211,15 +168,8 @@ async fn a_member_of_the_kitchen_neither_sees_nor_switches_the_porch_light() {
     // Rules: only ones whose devices are all in the kitchen... and a member
     // of the porch may make the porch's.
     let rule = porch_at_dusk();
-    hub.expect_refusal_as(
-        Auth::Session(&cook),
-        "POST",
-        "/api/rules",
-        &rule,
-        403,
-        "forbidden",
-    )
-    .await;
+    hub.expect_forbidden_as(Auth::Session(&cook), "POST", "/api/rules", &rule)
+        .await;
     let porter = hub.session_for("porter", Role::Member, Some(&["Porch"]));
     let (status, _, body) = hub
         .http_as(Auth::Session(&porter), "POST", "/api/rules", &rule)
@@ -244,49 +194,28 @@ async fn tokens_do_what_their_scopes_say() {
     let read = hub.token("grafana", &[Scope::Read]);
     let control = hub.token("script", &[Scope::Control]);
 
-    hub.expect_refusal_as(
-        Auth::Bearer(&ingest),
-        "GET",
-        "/api/devices",
-        "",
-        403,
-        "forbidden",
-    )
-    .await;
+    hub.expect_forbidden_as(Auth::Bearer(&ingest), "GET", "/api/devices", "")
+        .await;
     let (status, _, _) = hub
         .http_as(Auth::Bearer(&read), "GET", "/api/devices", "")
         .await;
     assert_eq!(status, 200);
-    hub.expect_refusal_as(
-        Auth::Bearer(&read),
-        "POST",
-        "/api/rules",
-        "{}",
-        403,
-        "forbidden",
-    )
-    .await;
-    hub.expect_refusal_as(
-        Auth::Bearer(&control),
-        "GET",
-        "/api/audit",
-        "",
-        403,
-        "forbidden",
-    )
-    .await;
+    hub.expect_forbidden_as(Auth::Bearer(&read), "POST", "/api/rules", "{}")
+        .await;
+    hub.expect_forbidden_as(Auth::Bearer(&control), "GET", "/api/audit", "")
+        .await;
 
     // A script's socket sends no Origin; a token is what lets it in.
-    let reader = hub.connect_from(Auth::Bearer(&read), None).await.unwrap();
-    let (mut reader, _) = past_snapshot(reader).await;
+    let mut reader = hub.connect_from(Auth::Bearer(&read), None).await.unwrap();
+    reader.past_hello().await;
     assert!(refused_as_forbidden(
         &toggle(&mut reader, "r-1", "porch-light").await
     ));
-    let script = hub
+    let mut script = hub
         .connect_from(Auth::Bearer(&control), None)
         .await
         .unwrap();
-    let (mut script, _) = past_snapshot(script).await;
+    script.past_hello().await;
     let outcome = toggle(&mut script, "s-1", "porch-light").await;
     assert!(matches!(outcome, CommandOutcome::Ok { .. }), "{outcome:?}");
     hub.shut_down().await.unwrap();
@@ -312,8 +241,8 @@ async fn commands_and_rule_changes_are_in_the_audit_log_with_who_made_them() {
     let viewer = hub.session_for("guest", Role::Viewer, None);
     let (mut admin, _) = hub.connect_past_snapshot().await;
     toggle(&mut admin, "a-1", "porch-light").await;
-    let client = hub.connect_as(Auth::Session(&viewer)).await.unwrap();
-    let (mut guest, _) = past_snapshot(client).await;
+    let mut guest = hub.connect_as(Auth::Session(&viewer)).await.unwrap();
+    guest.past_hello().await;
     toggle(&mut guest, "g-1", "porch-light").await;
     let rule = porch_at_dusk();
     let (status, _, body) = hub.http_with("POST", "/api/rules", &rule).await;
@@ -356,14 +285,7 @@ async fn commands_and_rule_changes_are_in_the_audit_log_with_who_made_them() {
         .map(|(actor, action, detail)| (actor.as_str(), action.as_str(), detail.as_str()))
         .collect();
     assert_eq!(got, want);
-    hub.expect_refusal_as(
-        Auth::Session(&viewer),
-        "GET",
-        "/api/audit",
-        "",
-        403,
-        "forbidden",
-    )
-    .await;
+    hub.expect_forbidden_as(Auth::Session(&viewer), "GET", "/api/audit", "")
+        .await;
     hub.shut_down().await.unwrap();
 }

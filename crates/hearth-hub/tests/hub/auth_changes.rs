@@ -7,14 +7,11 @@
 
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
-use hearth_core::device_protocol::{DeviceDescription, DeviceMessage, HubMessage};
-use hearth_core::{Capability, ClientMessage, DeviceId, DeviceKind, ServerMessage};
+use hearth_core::{ClientMessage, ServerMessage};
 use hearth_hub::{AccountError, Role, Scope, UserChange};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{Auth, Client, TestHub, data_dir, guard, ids};
+use crate::support::{self, Auth, DeviceSocket, TestHub, data_dir};
 
 /// `PATCH /api/users/{username}` with `body`, as the admin.
 async fn patch(hub: &TestHub, username: &str, body: &Value) -> (u16, Value) {
@@ -26,28 +23,6 @@ async fn patch(hub: &TestHub, username: &str, body: &Value) -> (u16, Value) {
         )
         .await;
     (status, serde_json::from_str(&answer).unwrap_or(Value::Null))
-}
-
-async fn me(hub: &TestHub, auth: Auth<'_>) -> (u16, Value) {
-    let (status, _, body) = hub.http_as(auth, "GET", "/api/auth/me", "").await;
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
-}
-
-/// The devices in the snapshot after `client`'s hello.
-async fn snapshot_ids(client: &mut Client) -> Vec<String> {
-    assert!(matches!(client.next().await, ServerMessage::Hello { .. }));
-    match client.next().await {
-        ServerMessage::Snapshot { devices, .. } => {
-            ids(&devices).into_iter().map(str::to_owned).collect()
-        }
-        other => panic!("expected a snapshot, got {other:?}"),
-    }
-}
-
-/// Reads until the hub closes `client` and returns the close's code and reason.
-async fn closed(client: &mut Client) -> (u16, String) {
-    let frame = client.close_frame().await.expect("a close with a reason");
-    (u16::from(frame.code), frame.reason.to_string())
 }
 
 /// The newest `user.change` entries' details, waiting a little for them,
@@ -83,22 +58,15 @@ async fn an_admin_changes_a_users_role_and_rooms_and_the_next_request_follows() 
         (&json!("cook"), &json!("viewer"), &Value::Null)
     );
     assert!(user["created"].is_string(), "{user}");
-    let (status, seen) = me(&hub, Auth::Session(&cook)).await;
+    let (status, seen) = hub.me(Auth::Session(&cook)).await;
     assert_eq!(status, 200);
     assert_eq!(
         (&seen["role"], &seen["rooms"]),
         (&json!("viewer"), &Value::Null)
     );
     // A viewer now: the same session may no longer switch anything.
-    hub.expect_refusal_as(
-        Auth::Session(&cook),
-        "POST",
-        "/api/rules",
-        "{}",
-        403,
-        "forbidden",
-    )
-    .await;
+    hub.expect_forbidden_as(Auth::Session(&cook), "POST", "/api/rules", "{}")
+        .await;
     let (_, _, listed) = hub.http("GET", "/api/users").await;
     let listed: Vec<Value> = serde_json::from_str(&listed).unwrap();
     assert_eq!(
@@ -116,7 +84,7 @@ async fn an_admin_changes_a_users_role_and_rooms_and_the_next_request_follows() 
     // A new password ends the user's sessions and signs in.
     let (status, _) = patch(&hub, "cook", &json!({"password": "a-new-password"})).await;
     assert_eq!(status, 200);
-    assert_eq!(me(&hub, Auth::Session(&cook)).await.0, 401);
+    assert_eq!(hub.me(Auth::Session(&cook)).await.0, 401);
     let login = json!({"username": "cook", "password": "a-new-password"}).to_string();
     let (status, _, _) = hub
         .http_as(Auth::Nobody, "POST", "/api/auth/login", &login)
@@ -176,18 +144,16 @@ async fn bad_user_changes_are_refused_with_a_reason() {
     assert!(body.contains("you cannot change your own role"), "{body}");
     let (_, _, body) = hub.http_with("PATCH", "/api/users/cook", "{}").await;
     assert!(body.contains("nothing to change"), "{body}");
-    let (_, seen) = me(&hub, Auth::Admin).await;
+    let (_, seen) = hub.me(Auth::Admin).await;
     assert_eq!(seen["role"], "admin", "refused changes change nothing");
 
     // Only an admin may change anyone.
     let member = hub.session_for("member", Role::Member, None);
-    hub.expect_refusal_as(
+    hub.expect_forbidden_as(
         Auth::Session(&member),
         "PATCH",
         "/api/users/cook",
         r#"{"role": "admin"}"#,
-        403,
-        "forbidden",
     )
     .await;
     hub.shut_down().await.unwrap();
@@ -253,20 +219,17 @@ async fn a_socket_closes_with_4403_when_its_rooms_change_and_reconnects_to_the_n
     let cook = hub.session_for("cook", Role::Member, Some(&["Kitchen"]));
     let mut socket = hub.connect_as(Auth::Session(&cook)).await.unwrap();
     assert_eq!(
-        snapshot_ids(&mut socket).await,
+        socket.snapshot_ids().await,
         ["fridge", "kitchen-thermometer"]
     );
     let (mut admin, _) = hub.connect_past_snapshot().await;
 
     let (status, _) = patch(&hub, "cook", &json!({"rooms": ["Porch"]})).await;
     assert_eq!(status, 200);
-    assert_eq!(
-        closed(&mut socket).await,
-        (4403, "your access changed".into())
-    );
+    assert_eq!(socket.closed().await, (4403, "your access changed".into()));
     // The session is still good: reconnecting shows the porch alone.
     let mut again = hub.connect_as(Auth::Session(&cook)).await.unwrap();
-    assert_eq!(snapshot_ids(&mut again).await, ["porch-light"]);
+    assert_eq!(again.snapshot_ids().await, ["porch-light"]);
     // Nobody else's socket was touched.
     admin.send(&ClientMessage::Ping { nonce: 3 }).await;
     admin
@@ -276,7 +239,7 @@ async fn a_socket_closes_with_4403_when_its_rooms_change_and_reconnects_to_the_n
     // A new password ends the session itself: 4401, as for signing out.
     let (status, _) = patch(&hub, "cook", &json!({"password": "a-new-password"})).await;
     assert_eq!(status, 200);
-    assert_eq!(closed(&mut again).await, (4401, "signed out".into()));
+    assert_eq!(again.closed().await, (4401, "signed out".into()));
     hub.shut_down().await.unwrap();
 }
 
@@ -288,14 +251,14 @@ async fn revoking_a_token_closes_the_browser_and_device_sockets_it_opened() {
     let other = hub.token("other-script", &[Scope::Read]);
     let mut socket = hub.connect_as(Auth::Bearer(&script.secret)).await.unwrap();
     let mut kept = hub.connect_as(Auth::Bearer(&other)).await.unwrap();
-    assert_eq!(snapshot_ids(&mut socket).await.len(), 12);
-    assert_eq!(snapshot_ids(&mut kept).await.len(), 12);
+    assert_eq!(socket.snapshot_ids().await.len(), 12);
+    assert_eq!(kept.snapshot_ids().await.len(), 12);
 
     let (status, _, _) = hub
         .http("DELETE", &format!("/api/tokens/{}", script.info.id))
         .await;
     assert_eq!(status, 204);
-    assert_eq!(closed(&mut socket).await, (4401, "token revoked".into()));
+    assert_eq!(socket.closed().await, (4401, "token revoked".into()));
     assert_eq!(
         hub.connect_as(Auth::Bearer(&script.secret)).await.err(),
         Some(401)
@@ -306,41 +269,20 @@ async fn revoking_a_token_closes_the_browser_and_device_sockets_it_opened() {
 
     // A device's socket: its devices go unavailable, as for any dropped one.
     let shed = hub.accounts.create_token("shed", &[Scope::Ingest]).unwrap();
-    let mut device = hub.device_socket(&shed.secret).await;
-    assert!(matches!(
-        device_next(&mut device).await,
-        HubMessage::Welcome { .. }
-    ));
-    let thermometer = DeviceDescription {
-        id: DeviceId::new("shed-thermometer"),
-        name: "Shed thermometer".into(),
-        room: "Garden".into(),
-        kind: DeviceKind::Thermometer,
-        capabilities: vec![Capability::Temperature],
-        state: None,
-    };
-    let describe = DeviceMessage::Describe {
-        devices: vec![thermometer],
-    };
-    guard("a send", device.send(Message::text(describe.encode())))
-        .await
-        .unwrap();
-    assert!(matches!(
-        device_next(&mut device).await,
-        HubMessage::Described { .. }
-    ));
+    let mut device = DeviceSocket::welcomed(&hub, &shed.secret).await;
+    device
+        .describe(vec![support::thermometer(
+            "shed-thermometer",
+            "Shed thermometer",
+            "Garden",
+        )])
+        .await;
     let (mut browser, _) = hub.connect_past_snapshot().await;
     let (status, _, _) = hub
         .http("DELETE", &format!("/api/tokens/{}", shed.info.id))
         .await;
     assert_eq!(status, 204);
-    let close = loop {
-        match guard("the hub to close the device", device.next()).await {
-            Some(Ok(Message::Close(frame))) => break frame.expect("a close with a reason"),
-            Some(Ok(_)) => continue,
-            other => panic!("expected a Close frame, got {other:?}"),
-        }
-    };
+    let close = device.close_frame().await.expect("a close with a reason");
     assert_eq!(
         (u16::from(close.code), close.reason.as_str()),
         (4401, "token revoked")
@@ -354,20 +296,4 @@ async fn revoking_a_token_closes_the_browser_and_device_sockets_it_opened() {
         })
         .await;
     hub.shut_down().await.unwrap();
-}
-
-/// The next device-protocol message on a device's socket.
-async fn device_next<S>(device: &mut S) -> HubMessage
-where
-    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
-    loop {
-        match guard("a frame from the hub", device.next()).await {
-            Some(Ok(Message::Text(text))) => {
-                return HubMessage::decode(text.as_str()).expect("the device protocol");
-            }
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-            other => panic!("expected a text frame, got {other:?}"),
-        }
-    }
 }

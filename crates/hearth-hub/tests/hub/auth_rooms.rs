@@ -6,12 +6,12 @@
 
 use std::time::Duration;
 
-use chrono::{TimeDelta, TimeZone, Utc};
+use chrono::TimeDelta;
 use hearth_core::{ClientMessage, ServerMessage};
-use hearth_hub::{AuthSettings, Clock, ManualClock, Role, Server};
+use hearth_hub::{Role, Server};
 use serde_json::{Value, json};
 
-use crate::support::{Auth, Client, TestHub, config, data_dir};
+use crate::support::{Auth, Client, TestHub, config, data_dir, short_sessions};
 
 /// Notifies when the fridge warms up: every device it names is in the kitchen.
 fn fridge_rule() -> Value {
@@ -45,14 +45,11 @@ fn kettle_rule() -> Value {
 /// The client's socket past `hello`, with the snapshot's notifications'
 /// rule ids.
 async fn past_snapshot(client: &mut Client) -> Vec<String> {
-    assert!(matches!(client.next().await, ServerMessage::Hello { .. }));
-    match client.next().await {
-        ServerMessage::Snapshot { notifications, .. } => notifications
-            .into_iter()
-            .map(|notification| notification.rule)
-            .collect(),
-        other => panic!("expected a snapshot, got {other:?}"),
-    }
+    let (_, notifications) = client.past_hello().await;
+    notifications
+        .into_iter()
+        .map(|notification| notification.rule)
+        .collect()
 }
 
 async fn listed_rules(hub: &TestHub, auth: Auth<'_>) -> Vec<String> {
@@ -178,12 +175,6 @@ async fn a_member_of_the_kitchen_finds_only_the_rules_of_the_kitchen_and_of_no_r
     hub.shut_down().await.unwrap();
 }
 
-/// Reads until the hub closes `client` and returns the close's code and reason.
-async fn closed(client: &mut Client) -> (u16, String) {
-    let frame = client.close_frame().await.expect("a close with a reason");
-    (u16::from(frame.code), frame.reason.to_string())
-}
-
 #[tokio::test]
 async fn a_socket_closes_when_its_session_is_signed_out_or_its_user_removed() {
     let (_dir, path) = data_dir();
@@ -199,7 +190,7 @@ async fn a_socket_closes_when_its_session_is_signed_out_or_its_user_removed() {
         .http_as(Auth::Session(&cook), "POST", "/api/auth/logout", "")
         .await;
     assert_eq!(status, 204);
-    assert_eq!(closed(&mut first).await, (4401, "signed out".into()));
+    assert_eq!(first.closed().await, (4401, "signed out".into()));
     assert_eq!(hub.connect_as(Auth::Session(&cook)).await.err(), Some(401));
 
     // Another user's socket carried on through that; removing them ends it.
@@ -213,20 +204,14 @@ async fn a_socket_closes_when_its_session_is_signed_out_or_its_user_removed() {
         .http_as(Auth::Admin, "DELETE", "/api/users/cook2", "")
         .await;
     assert_eq!(status, 204, "{body}");
-    assert_eq!(closed(&mut second).await, (4401, "signed out".into()));
+    assert_eq!(second.closed().await, (4401, "signed out".into()));
     hub.shut_down().await.unwrap();
 }
 
 #[tokio::test]
 async fn a_socket_closes_when_its_session_reaches_its_absolute_limit() {
     let (_dir, path) = data_dir();
-    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 26, 8, 0, 0).unwrap());
-    let settings = AuthSettings {
-        idle: TimeDelta::hours(1),
-        absolute: TimeDelta::hours(3),
-        secure_cookies: false,
-        clock: Clock::Manual(clock.clone()),
-    };
+    let (clock, settings) = short_sessions();
     let server = Server::open(config(&path, Duration::from_millis(50)))
         .unwrap()
         .with_auth(settings);
@@ -236,7 +221,7 @@ async fn a_socket_closes_when_its_session_reaches_its_absolute_limit() {
     past_snapshot(&mut client).await;
 
     clock.advance(TimeDelta::hours(3) + TimeDelta::minutes(1));
-    assert_eq!(closed(&mut client).await, (4401, "session expired".into()));
+    assert_eq!(client.closed().await, (4401, "session expired".into()));
     assert_eq!(hub.connect_as(Auth::Session(&cook)).await.err(), Some(401));
     hub.shut_down().await.unwrap();
 }

@@ -3,57 +3,23 @@
 //! drops until it is back, and simulated devices are always available. (MQTT
 //! availability is tested with the broker in `mqtt/availability.rs`.)
 
-use futures::{SinkExt, StreamExt};
-use hearth_core::device_protocol::{DeviceDescription, DeviceMessage, HubMessage};
-use hearth_core::{Capability, DeviceId, DeviceKind, DeviceState, ServerMessage};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use hearth_core::ServerMessage;
 
 use crate::ingest::token;
-use crate::support::{Client, TestHub, data_dir, find, guard};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+use crate::support::{self, Client, DeviceSocket, TestHub, data_dir, find};
 
 /// Connects as a device and describes the shed switch, waiting until the hub
 /// has taken it.
-async fn connect_switch(hub: &TestHub, token: &str) -> Socket {
-    let mut socket = hub.device_socket(token).await;
-    assert!(matches!(
-        next(&mut socket).await,
-        HubMessage::Welcome { .. }
-    ));
-    let describe = DeviceMessage::Describe {
-        devices: vec![DeviceDescription {
-            id: DeviceId::new("shed-switch"),
-            name: "Shed switch".into(),
-            room: "Garden".into(),
-            kind: DeviceKind::Switch,
-            capabilities: vec![Capability::OnOff],
-            state: Some(DeviceState {
-                on: Some(false),
-                ..DeviceState::default()
-            }),
-        }],
-    };
-    guard("a send", socket.send(Message::text(describe.encode())))
-        .await
-        .unwrap();
-    assert!(matches!(
-        next(&mut socket).await,
-        HubMessage::Described { .. }
-    ));
+async fn connect_switch(hub: &TestHub, token: &str) -> DeviceSocket {
+    let mut socket = DeviceSocket::welcomed(hub, token).await;
     socket
-}
-
-async fn next(socket: &mut Socket) -> HubMessage {
-    loop {
-        match guard("a frame for the device", socket.next()).await {
-            Some(Ok(Message::Text(text))) => return HubMessage::decode(text.as_str()).unwrap(),
-            Some(Ok(_)) => continue,
-            other => panic!("expected a text frame, got {other:?}"),
-        }
-    }
+        .describe(vec![support::switch(
+            "shed-switch",
+            "Shed switch",
+            "Garden",
+        )])
+        .await;
+    socket
 }
 
 /// The next `device_availability` frame the browser gets, as (device,

@@ -2,125 +2,21 @@
 //! a description, readings, commands relayed from a browser and answered, and
 //! what happens when the connection drops and comes back.
 
-use futures::{SinkExt, StreamExt};
 use hearth_core::device_protocol::{DeviceDescription, DeviceMessage, HubMessage};
 use hearth_core::protocol::{CommandOutcome, MAX_FRAME_BYTES};
-use hearth_core::{
-    Capability, ClientMessage, Command, DeviceId, DeviceKind, DeviceState, ErrorCode, Metric,
-    ServerMessage,
-};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use hearth_core::{Command, DeviceId, DeviceState, ErrorCode, Metric, ServerMessage};
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::ingest::token;
-use crate::support::{Client, TestHub, data_dir, find, guard};
-
-/// A device's end of the connection.
-struct Device {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-}
-
-impl Device {
-    /// Opens the socket, with `bearer` as the upgrade's `Authorization`.
-    async fn open(hub: &TestHub, bearer: Option<&str>) -> Result<Device, WsError> {
-        let mut request = format!("ws://{}/api/devices/ws", hub.addr)
-            .into_client_request()
-            .unwrap();
-        if let Some(token) = bearer {
-            request
-                .headers_mut()
-                .insert("Authorization", format!("Bearer {token}").parse().unwrap());
-        }
-        let (ws, _) = guard(
-            "the device handshake",
-            tokio_tungstenite::connect_async(request),
-        )
-        .await?;
-        Ok(Device { ws })
-    }
-
-    /// Connects with a `hello` frame and takes the `welcome`.
-    async fn hello(hub: &TestHub, token: &str) -> Device {
-        let mut device = Device::open(hub, None).await.unwrap();
-        device
-            .send(&DeviceMessage::Hello {
-                token: token.into(),
-            })
-            .await;
-        assert!(matches!(
-            device.next().await,
-            HubMessage::Welcome { protocol: 1, .. }
-        ));
-        device
-    }
-
-    async fn send(&mut self, message: &DeviceMessage) {
-        self.send_raw(message.encode()).await;
-    }
-
-    async fn send_raw(&mut self, text: String) {
-        guard("a send", self.ws.send(Message::text(text)))
-            .await
-            .expect("the socket takes the frame");
-    }
-
-    async fn next(&mut self) -> HubMessage {
-        loop {
-            match guard("a frame from the hub", self.ws.next()).await {
-                Some(Ok(Message::Text(text))) => {
-                    return HubMessage::decode(text.as_str()).expect("the device protocol");
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                other => panic!("expected a text frame, got {other:?}"),
-            }
-        }
-    }
-
-    async fn close_frame(&mut self) -> Option<CloseFrame> {
-        loop {
-            match guard("the hub to close", self.ws.next()).await {
-                Some(Ok(Message::Close(frame))) => return frame,
-                Some(Ok(_)) => continue,
-                other => panic!("expected a Close frame, got {other:?}"),
-            }
-        }
-    }
-
-    /// Describes `devices` and expects every one of them taken.
-    async fn describe(&mut self, devices: Vec<DeviceDescription>) {
-        let ids: Vec<DeviceId> = devices.iter().map(|d| d.id.clone()).collect();
-        self.send(&DeviceMessage::Describe { devices }).await;
-        assert_eq!(self.next().await, HubMessage::Described { devices: ids });
-    }
-}
+use crate::support::{self, Client, DeviceSocket, TestHub, data_dir, find};
 
 fn thermometer() -> DeviceDescription {
-    DeviceDescription {
-        id: DeviceId::new("shed-thermometer"),
-        name: "Shed thermometer".into(),
-        room: "Garden".into(),
-        kind: DeviceKind::Thermometer,
-        capabilities: vec![Capability::Temperature],
-        state: None,
-    }
+    support::thermometer("shed-thermometer", "Shed thermometer", "Garden")
 }
 
 fn switch() -> DeviceDescription {
-    DeviceDescription {
-        id: DeviceId::new("shed-switch"),
-        name: "Shed switch".into(),
-        room: "Garden".into(),
-        kind: DeviceKind::Switch,
-        capabilities: vec![Capability::OnOff],
-        state: Some(DeviceState {
-            on: Some(false),
-            ..DeviceState::default()
-        }),
-    }
+    support::switch("shed-switch", "Shed switch", "Garden")
 }
 
 fn reading(value: f64) -> DeviceMessage {
@@ -135,26 +31,12 @@ fn reading(value: f64) -> DeviceMessage {
 /// A browser's command to the shed switch, and its result.
 async fn turn_on(browser: &mut Client, request_id: &str) -> CommandOutcome {
     browser
-        .send(&ClientMessage::Command {
-            request_id: request_id.into(),
-            device: DeviceId::new("shed-switch"),
-            command: Command::TurnOn,
-        })
-        .await;
-    browser
-        .next_that(|message| match message {
-            ServerMessage::CommandResult {
-                request_id: id,
-                outcome,
-                ..
-            } if id == request_id => Some(outcome),
-            _ => None,
-        })
+        .command(request_id, "shed-switch", Command::TurnOn)
         .await
 }
 
 /// Answers the next command the device gets with `on`.
-async fn obey(device: &mut Device) {
+async fn obey(device: &mut DeviceSocket) {
     let HubMessage::Command {
         request_id,
         device: id,
@@ -182,7 +64,7 @@ async fn a_gateway_describes_its_devices_streams_readings_and_obeys_commands() {
     let (_dir, path) = data_dir();
     let hub = TestHub::start(&path).await;
     let token = token(&path, "shed gateway");
-    let mut gateway = Device::hello(&hub, &token).await;
+    let mut gateway = DeviceSocket::hello(&hub, &token).await;
     gateway.describe(vec![thermometer(), switch()]).await;
 
     let (mut browser, devices) = hub.connect_past_snapshot().await;
@@ -252,7 +134,7 @@ async fn a_dropped_connection_leaves_its_devices_unavailable_until_it_returns() 
     let (_dir, path) = data_dir();
     let hub = TestHub::start(&path).await;
     let token = token(&path, "shed");
-    let mut gateway = Device::hello(&hub, &token).await;
+    let mut gateway = DeviceSocket::hello(&hub, &token).await;
     gateway.describe(vec![thermometer(), switch()]).await;
     gateway.send(&reading(9.5)).await;
     let (mut browser, _) = hub.connect_past_snapshot().await;
@@ -268,8 +150,7 @@ async fn a_dropped_connection_leaves_its_devices_unavailable_until_it_returns() 
     assert_eq!(thermometer_now.readings[0].value, 9.5);
 
     // Back, this time with the token on the upgrade: the same devices work again.
-    let mut gateway = Device::open(&hub, Some(&token)).await.unwrap();
-    assert!(matches!(gateway.next().await, HubMessage::Welcome { .. }));
+    let mut gateway = DeviceSocket::welcomed(&hub, &token).await;
     gateway.describe(vec![thermometer(), switch()]).await;
     let (answer, ()) = tokio::join!(turn_on(&mut browser, "b-2"), obey(&mut gateway));
     assert!(matches!(answer, CommandOutcome::Ok { .. }), "{answer:?}");
@@ -292,7 +173,7 @@ async fn bad_tokens_are_refused_with_a_reason() {
         ("hearth_guess", "unknown token"),
         (revoked.as_str(), "revoked"),
     ] {
-        match Device::open(&hub, Some(bearer)).await {
+        match DeviceSocket::open(&hub, Some(bearer)).await {
             Err(WsError::Http(response)) => {
                 assert_eq!(response.status(), 401);
                 let body = String::from_utf8_lossy(response.body().as_deref().unwrap_or_default())
@@ -326,7 +207,7 @@ async fn bad_tokens_are_refused_with_a_reason() {
         (reading(1.0).encode(), "hello"),
     ];
     for (first, words) in frames {
-        let mut device = Device::open(&hub, None).await.unwrap();
+        let mut device = DeviceSocket::open(&hub, None).await.unwrap();
         device.send_raw(first.clone()).await;
         let close = device
             .close_frame()
@@ -343,7 +224,7 @@ async fn bad_frames_get_an_error_and_the_connection_carries_on() {
     let (_dir, path) = data_dir();
     let hub = TestHub::start(&path).await;
     let token = token(&path, "clumsy");
-    let mut device = Device::hello(&hub, &token).await;
+    let mut device = DeviceSocket::hello(&hub, &token).await;
     device.describe(vec![thermometer()]).await;
 
     let ghost = DeviceMessage::Reading {
@@ -444,7 +325,7 @@ async fn bad_frames_get_an_error_and_the_connection_carries_on() {
     }
 
     // A device another open connection holds is refused too.
-    let mut rival = Device::hello(&hub, &token).await;
+    let mut rival = DeviceSocket::hello(&hub, &token).await;
     rival
         .send(&DeviceMessage::Describe {
             devices: vec![thermometer()],

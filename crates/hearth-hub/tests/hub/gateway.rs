@@ -8,35 +8,18 @@ use chrono::{SecondsFormat, TimeDelta, Utc};
 use hearth_core::device_protocol::DeviceDescription;
 use hearth_core::protocol::CommandOutcome;
 use hearth_core::{
-    Capability, ClientMessage, Command, DeviceId, DeviceKind, DeviceState, ErrorCode,
-    HistoryResponse, Metric, ServerMessage,
+    ClientMessage, Command, DeviceId, DeviceState, ErrorCode, HistoryResponse, Metric,
+    ServerMessage,
 };
 
-use crate::support::{Client, TestHub, data_dir, find, guard};
+use crate::support::{self, Client, TestHub, data_dir, find, guard};
 
 fn thermometer() -> DeviceDescription {
-    DeviceDescription {
-        id: DeviceId::new("ble-atc"),
-        name: "ATC_F02AED".into(),
-        room: "Bluetooth".into(),
-        kind: DeviceKind::Thermometer,
-        capabilities: vec![Capability::Temperature],
-        state: None,
-    }
+    support::thermometer("ble-atc", "ATC_F02AED", "Bluetooth")
 }
 
 fn fan() -> DeviceDescription {
-    DeviceDescription {
-        id: DeviceId::new("ble-fan"),
-        name: "Desk fan".into(),
-        room: "Bluetooth".into(),
-        kind: DeviceKind::Switch,
-        capabilities: vec![Capability::OnOff],
-        state: Some(DeviceState {
-            on: Some(false),
-            ..DeviceState::default()
-        }),
-    }
+    support::switch("ble-fan", "Desk fan", "Bluetooth")
 }
 
 fn on(on: bool) -> DeviceState {
@@ -61,23 +44,7 @@ async fn attach(browser: &mut Client, devices: Vec<DeviceDescription>) -> Vec<De
 
 /// Another browser turns the fan on and waits for the result.
 async fn turn_on_fan(other: &mut Client, request_id: &str) -> CommandOutcome {
-    other
-        .send(&ClientMessage::Command {
-            request_id: request_id.into(),
-            device: DeviceId::new("ble-fan"),
-            command: Command::TurnOn,
-        })
-        .await;
-    other
-        .next_that(|message| match message {
-            ServerMessage::CommandResult {
-                request_id: id,
-                outcome,
-                ..
-            } if id == request_id => Some(outcome),
-            _ => None,
-        })
-        .await
+    other.command(request_id, "ble-fan", Command::TurnOn).await
 }
 
 /// The holding browser carries out the next relayed command and says so.

@@ -7,19 +7,26 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{TimeDelta, TimeZone, Utc};
 use futures::{SinkExt, StreamExt};
-use hearth_core::protocol::DeviceSnapshot;
-use hearth_core::{ClientMessage, ServerMessage};
-use hearth_hub::{
-    Accounts, Automations, Clock, Config, Error, Hub, Retention, Role, Scope, Server,
-    SimulatorConfig,
+use hearth_core::device_protocol::{DeviceDescription, DeviceMessage, HubMessage};
+use hearth_core::protocol::{CommandOutcome, DeviceSnapshot};
+use hearth_core::rules::Notification;
+use hearth_core::{
+    Capability, ClientMessage, Command, DeviceId, DeviceKind, DeviceState, ServerMessage,
 };
+use hearth_hub::{
+    Accounts, AuthSettings, Automations, Clock, Config, Error, Hub, ManualClock, Retention, Role,
+    Scope, Server, SimulatorConfig,
+};
+use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// Only a hang guard: nothing in these tests should take anywhere near this long.
@@ -59,6 +66,19 @@ pub(crate) fn config(data_dir: &Path, interval: Duration) -> Config {
         }),
         retention: Retention::default(),
     }
+}
+
+/// Sessions that end after an hour idle or three in all, on a clock the
+/// test moves by hand from 08:00 on 26 November 2026.
+pub(crate) fn short_sessions() -> (ManualClock, AuthSettings) {
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 26, 8, 0, 0).unwrap());
+    let settings = AuthSettings {
+        idle: TimeDelta::hours(1),
+        absolute: TimeDelta::hours(3),
+        secure_cookies: false,
+        clock: Clock::Manual(clock.clone()),
+    };
+    (clock, settings)
 }
 
 /// How a request or WebSocket presents itself to the hub.
@@ -155,8 +175,6 @@ impl TestHub {
         auth: Auth<'_>,
         origin: Option<&str>,
     ) -> Result<Client, u16> {
-        use tokio_tungstenite::tungstenite::Error as WsError;
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let mut request = format!("ws://{}/api/ws", self.addr)
             .into_client_request()
             .unwrap();
@@ -217,36 +235,18 @@ impl TestHub {
             .secret
     }
 
-    /// A device's connection to `/api/devices/ws`, authenticated on the
-    /// upgrade with the device token `bearer`; the hub's `welcome` is next.
-    pub(crate) async fn device_socket(
-        &self,
-        bearer: &str,
-    ) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut request = format!("ws://{}/api/devices/ws", self.addr)
-            .into_client_request()
-            .unwrap();
-        request
-            .headers_mut()
-            .insert("Authorization", format!("Bearer {bearer}").parse().unwrap());
-        let (ws, _) = guard(
-            "the device handshake",
-            tokio_tungstenite::connect_async(request),
-        )
-        .await
-        .expect("the device socket opens");
-        ws
-    }
-
     /// A client past its `hello`, holding the `snapshot` that follows.
     pub(crate) async fn connect_past_snapshot(&self) -> (Client, Vec<DeviceSnapshot>) {
         let mut client = self.connect().await;
-        assert!(matches!(client.next().await, ServerMessage::Hello { .. }));
-        match client.next().await {
-            ServerMessage::Snapshot { devices, .. } => (client, devices),
-            other => panic!("expected a snapshot, got {other:?}"),
-        }
+        let (devices, _) = client.past_hello().await;
+        (client, devices)
+    }
+
+    /// `GET /api/auth/me` presenting `auth`: the status and the body (null
+    /// when it is not JSON).
+    pub(crate) async fn me(&self, auth: Auth<'_>) -> (u16, Value) {
+        let (status, _, body) = self.http_as(auth, "GET", "/api/auth/me", "").await;
+        (status, serde_json::from_str(&body).unwrap_or(Value::Null))
     }
 
     /// A plain HTTP/1.1 request; returns the status, the content type and the body.
@@ -265,15 +265,8 @@ impl TestHub {
         want_status: u16,
         want_code: &str,
     ) {
-        let (status, content_type, answer) = self.http_with(method, path, body).await;
-        assert_eq!(status, want_status, "{method} {path} {body}: {answer}");
-        assert_eq!(content_type, "application/json", "{method} {path}");
-        let error: serde_json::Value = serde_json::from_str(&answer).unwrap();
-        assert_eq!(error["code"], want_code, "{method} {path}: {answer}");
-        assert!(
-            error["message"].as_str().is_some_and(|m| !m.is_empty()),
-            "{method} {path}: {answer}"
-        );
+        self.expect_refusal_as(Auth::Admin, method, path, body, want_status, want_code)
+            .await;
     }
 
     /// As [`TestHub::expect_refusal`], presenting `auth`.
@@ -297,6 +290,19 @@ impl TestHub {
         );
     }
 
+    /// As [`TestHub::expect_refusal_as`], for a request `auth` may not make
+    /// (403 `forbidden`).
+    pub(crate) async fn expect_forbidden_as(
+        &self,
+        auth: Auth<'_>,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) {
+        self.expect_refusal_as(auth, method, path, body, 403, "forbidden")
+            .await;
+    }
+
     /// As [`TestHub::http`], sending `body` as JSON.
     pub(crate) async fn http_with(
         &self,
@@ -315,15 +321,7 @@ impl TestHub {
         path: &str,
         body: &str,
     ) -> (u16, String, String) {
-        let mut stream = TcpStream::connect(self.addr).await.unwrap();
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{}\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            self.addr,
-            self.auth_lines(auth),
-            body.len()
-        );
-        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut stream = self.send_request(auth, method, path, body).await;
         let mut response = String::new();
         guard("an HTTP response", stream.read_to_string(&mut response))
             .await
@@ -355,6 +353,27 @@ impl TestHub {
         (status, content_type, body)
     }
 
+    /// Opens a connection and sends `method path` with `body` as JSON,
+    /// presenting `auth`, asking the hub to close once it has answered.
+    async fn send_request(
+        &self,
+        auth: Auth<'_>,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> TcpStream {
+        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{}\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.addr,
+            self.auth_lines(auth),
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stream
+    }
+
     /// The status and headers (names lower-cased) of `GET path`; the body,
     /// which may be binary, is read and dropped.
     pub(crate) async fn get_headers(&self, path: &str) -> (u16, Vec<(String, String)>) {
@@ -370,15 +389,7 @@ impl TestHub {
         path: &str,
         body: &str,
     ) -> (u16, Vec<(String, String)>) {
-        let mut stream = TcpStream::connect(self.addr).await.unwrap();
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{}\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            self.addr,
-            self.auth_lines(auth),
-            body.len()
-        );
-        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut stream = self.send_request(auth, method, path, body).await;
         let mut response = Vec::new();
         guard("an HTTP response", stream.read_to_end(&mut response))
             .await
@@ -440,7 +451,7 @@ pub(crate) fn find<'a>(devices: &'a [DeviceSnapshot], id: &str) -> &'a DeviceSna
 
 /// A browser's end of the WebSocket.
 pub(crate) struct Client {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    ws: Socket,
 }
 
 impl Client {
@@ -456,17 +467,51 @@ impl Client {
 
     /// The next protocol message, whatever it is.
     pub(crate) async fn next(&mut self) -> ServerMessage {
-        loop {
-            let frame = guard("a frame from the hub", self.ws.next()).await;
-            match frame {
-                Some(Ok(Message::Text(text))) => {
-                    return ServerMessage::decode(text.as_str())
-                        .expect("the hub speaks the protocol");
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                other => panic!("expected a text frame, got {other:?}"),
-            }
+        let text = next_text(&mut self.ws).await;
+        ServerMessage::decode(text.as_str()).expect("the hub speaks the protocol")
+    }
+
+    /// Takes the `hello` and returns what the `snapshot` after it holds.
+    pub(crate) async fn past_hello(&mut self) -> (Vec<DeviceSnapshot>, Vec<Notification>) {
+        assert!(matches!(self.next().await, ServerMessage::Hello { .. }));
+        match self.next().await {
+            ServerMessage::Snapshot {
+                devices,
+                notifications,
+                ..
+            } => (devices, notifications),
+            other => panic!("expected a snapshot, got {other:?}"),
         }
+    }
+
+    /// The ids of the devices in the snapshot after the `hello`.
+    pub(crate) async fn snapshot_ids(&mut self) -> Vec<String> {
+        let (devices, _) = self.past_hello().await;
+        ids(&devices).into_iter().map(str::to_owned).collect()
+    }
+
+    /// Sends `command` to `device` as `request_id` and waits for its result.
+    pub(crate) async fn command(
+        &mut self,
+        request_id: &str,
+        device: &str,
+        command: Command,
+    ) -> CommandOutcome {
+        self.send(&ClientMessage::Command {
+            request_id: request_id.into(),
+            device: DeviceId::new(device),
+            command,
+        })
+        .await;
+        self.next_that(|message| match message {
+            ServerMessage::CommandResult {
+                request_id: id,
+                outcome,
+                ..
+            } if id == request_id => Some(outcome),
+            _ => None,
+        })
+        .await
     }
 
     /// Skips the live stream (readings, state changes) until `pick` finds the
@@ -495,13 +540,140 @@ impl Client {
 
     /// Reads until the hub closes the connection; returns its Close frame.
     pub(crate) async fn close_frame(&mut self) -> Option<CloseFrame> {
-        loop {
-            match guard("the hub to close", self.ws.next()).await {
-                Some(Ok(Message::Close(frame))) => return frame,
-                Some(Ok(_)) => continue,
-                other => panic!("expected a Close frame, got {other:?}"),
-            }
+        close_frame(&mut self.ws).await
+    }
+
+    /// Reads until the hub closes the connection; returns the close's code
+    /// and reason.
+    pub(crate) async fn closed(&mut self) -> (u16, String) {
+        let frame = self.close_frame().await.expect("a close with a reason");
+        (u16::from(frame.code), frame.reason.to_string())
+    }
+}
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The next text frame on `ws`, past pings and pongs.
+async fn next_text(ws: &mut Socket) -> Utf8Bytes {
+    loop {
+        match guard("a frame from the hub", ws.next()).await {
+            Some(Ok(Message::Text(text))) => return text,
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            other => panic!("expected a text frame, got {other:?}"),
         }
+    }
+}
+
+/// Reads `ws` until the hub closes it; returns its Close frame.
+async fn close_frame(ws: &mut Socket) -> Option<CloseFrame> {
+    loop {
+        match guard("the hub to close", ws.next()).await {
+            Some(Ok(Message::Close(frame))) => return frame,
+            Some(Ok(_)) => continue,
+            other => panic!("expected a Close frame, got {other:?}"),
+        }
+    }
+}
+
+/// A device's end of `/api/devices/ws` (or a gateway's, for several).
+pub(crate) struct DeviceSocket {
+    ws: Socket,
+}
+
+impl DeviceSocket {
+    /// Opens the socket, with `bearer` as the upgrade's `Authorization`.
+    pub(crate) async fn open(hub: &TestHub, bearer: Option<&str>) -> Result<DeviceSocket, WsError> {
+        let mut request = format!("ws://{}/api/devices/ws", hub.addr)
+            .into_client_request()
+            .unwrap();
+        if let Some(token) = bearer {
+            request
+                .headers_mut()
+                .insert("Authorization", format!("Bearer {token}").parse().unwrap());
+        }
+        let (ws, _) = guard(
+            "the device handshake",
+            tokio_tungstenite::connect_async(request),
+        )
+        .await?;
+        Ok(DeviceSocket { ws })
+    }
+
+    /// Connects with `token` on the upgrade and takes the `welcome`.
+    pub(crate) async fn welcomed(hub: &TestHub, token: &str) -> DeviceSocket {
+        let mut device = DeviceSocket::open(hub, Some(token))
+            .await
+            .expect("the device socket opens");
+        assert!(matches!(device.next().await, HubMessage::Welcome { .. }));
+        device
+    }
+
+    /// Connects with a `hello` frame and takes the `welcome`.
+    pub(crate) async fn hello(hub: &TestHub, token: &str) -> DeviceSocket {
+        let mut device = DeviceSocket::open(hub, None).await.unwrap();
+        device
+            .send(&DeviceMessage::Hello {
+                token: token.into(),
+            })
+            .await;
+        assert!(matches!(
+            device.next().await,
+            HubMessage::Welcome { protocol: 1, .. }
+        ));
+        device
+    }
+
+    pub(crate) async fn send(&mut self, message: &DeviceMessage) {
+        self.send_raw(message.encode()).await;
+    }
+
+    pub(crate) async fn send_raw(&mut self, text: String) {
+        guard("a send", self.ws.send(Message::text(text)))
+            .await
+            .expect("the socket takes the frame");
+    }
+
+    pub(crate) async fn next(&mut self) -> HubMessage {
+        let text = next_text(&mut self.ws).await;
+        HubMessage::decode(text.as_str()).expect("the device protocol")
+    }
+
+    pub(crate) async fn close_frame(&mut self) -> Option<CloseFrame> {
+        close_frame(&mut self.ws).await
+    }
+
+    /// Describes `devices` and expects every one of them taken.
+    pub(crate) async fn describe(&mut self, devices: Vec<DeviceDescription>) {
+        let ids: Vec<DeviceId> = devices.iter().map(|d| d.id.clone()).collect();
+        self.send(&DeviceMessage::Describe { devices }).await;
+        assert_eq!(self.next().await, HubMessage::Described { devices: ids });
+    }
+}
+
+/// A thermometer as a device socket or a gateway describes it.
+pub(crate) fn thermometer(id: &str, name: &str, room: &str) -> DeviceDescription {
+    DeviceDescription {
+        id: DeviceId::new(id),
+        name: name.into(),
+        room: room.into(),
+        kind: DeviceKind::Thermometer,
+        capabilities: vec![Capability::Temperature],
+        state: None,
+    }
+}
+
+/// A switch, off, as a device socket or a gateway describes it.
+pub(crate) fn switch(id: &str, name: &str, room: &str) -> DeviceDescription {
+    DeviceDescription {
+        id: DeviceId::new(id),
+        name: name.into(),
+        room: room.into(),
+        kind: DeviceKind::Switch,
+        capabilities: vec![Capability::OnOff],
+        state: Some(DeviceState {
+            on: Some(false),
+            ..DeviceState::default()
+        }),
     }
 }
 
@@ -511,7 +683,6 @@ pub(crate) async fn ws_over<S>(hub: &TestHub, stream: S, url: &str) -> WebSocket
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut request = url.into_client_request().unwrap();
     for (name, value) in hub.auth_headers(Auth::Admin) {
         request.headers_mut().insert(name, value.parse().unwrap());
