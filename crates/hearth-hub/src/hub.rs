@@ -520,36 +520,12 @@ fn unknown_device(id: &DeviceId) -> CommandError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{NoHistory, Store};
+    use crate::store::Recorder;
     use hearth_core::Capability;
 
-    /// Keeps nothing; these tests are about the hub, not the disk.
-    struct NullStore;
-
-    impl Store for NullStore {
-        fn load(&mut self) -> Result<Restored, StoreError> {
-            Ok(Restored::default())
-        }
-
-        fn write(&mut self, _: &[Write]) -> Result<(), StoreError> {
-            Ok(())
-        }
-
-        fn prune(&mut self, _: DateTime<Utc>) -> Result<usize, StoreError> {
-            Ok(0)
-        }
-
-        fn oldest(&mut self) -> Result<Option<DateTime<Utc>>, StoreError> {
-            Ok(None)
-        }
-
-        fn history(&self) -> Arc<dyn History> {
-            Arc::new(NoHistory)
-        }
-    }
-
     fn hub(restored: Restored) -> Hub {
-        let store = StoreHandle::spawn(NullStore).unwrap();
+        // These tests are about the hub, not the disk.
+        let store = StoreHandle::spawn(Recorder::default()).unwrap();
         Hub::new(
             store,
             Retention::default(),

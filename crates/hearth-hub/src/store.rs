@@ -370,44 +370,45 @@ impl History for NoHistory {
     }
 }
 
+/// Records each committed batch so tests can see how writes were grouped,
+/// and keeps nothing on disk; refuses every batch when `failing`.
+#[cfg(test)]
+#[derive(Clone, Default)]
+pub(crate) struct Recorder {
+    pub(crate) batches: Arc<std::sync::Mutex<Vec<Vec<Write>>>>,
+    pub(crate) failing: bool,
+}
+
+#[cfg(test)]
+impl Store for Recorder {
+    fn load(&mut self) -> Result<Restored, StoreError> {
+        Ok(Restored::default())
+    }
+
+    fn write(&mut self, batch: &[Write]) -> Result<(), StoreError> {
+        if self.failing {
+            return Err(StoreError::Sql(rusqlite::Error::InvalidQuery));
+        }
+        self.batches.lock().unwrap().push(batch.to_vec());
+        Ok(())
+    }
+
+    fn prune(&mut self, _: DateTime<Utc>) -> Result<usize, StoreError> {
+        Ok(0)
+    }
+
+    fn oldest(&mut self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(None)
+    }
+
+    fn history(&self) -> Arc<dyn History> {
+        Arc::new(NoHistory)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
-
-    /// Records each committed batch so the tests can see how writes were
-    /// grouped; refuses every batch when `failing`.
-    #[derive(Clone, Default)]
-    struct Recorder {
-        batches: Arc<Mutex<Vec<Vec<Write>>>>,
-        failing: bool,
-    }
-
-    impl Store for Recorder {
-        fn load(&mut self) -> Result<Restored, StoreError> {
-            Ok(Restored::default())
-        }
-
-        fn write(&mut self, batch: &[Write]) -> Result<(), StoreError> {
-            if self.failing {
-                return Err(StoreError::Sql(rusqlite::Error::InvalidQuery));
-            }
-            self.batches.lock().unwrap().push(batch.to_vec());
-            Ok(())
-        }
-
-        fn prune(&mut self, _: DateTime<Utc>) -> Result<usize, StoreError> {
-            Ok(0)
-        }
-
-        fn oldest(&mut self) -> Result<Option<DateTime<Utc>>, StoreError> {
-            Ok(None)
-        }
-
-        fn history(&self) -> Arc<dyn History> {
-            Arc::new(NoHistory)
-        }
-    }
 
     fn reading(value: f64) -> Write {
         Write::Reading(Reading::new(
