@@ -3,8 +3,10 @@
 //! a year of simulated backfill, and `/api/history` latency over a backfilled
 //! year. A plain `Instant` harness that prints what it measures.
 
+#[path = "support/quiet_house.rs"]
+mod quiet_house;
+
 use std::hint::black_box;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,8 +14,10 @@ use axum::body::Body;
 use axum::http::Request;
 use chrono::{SecondsFormat, TimeDelta, Utc};
 use hearth_core::{DeviceId, Metric, Reading};
-use hearth_hub::{Accounts, Config, Hub, Retention, Server, SimulatorConfig};
+use hearth_hub::{Accounts, Hub, Server};
 use tower::ServiceExt;
+
+use quiet_house::config;
 
 /// Readings pushed through the writer in the ingest runs.
 const INGEST: usize = 300_000;
@@ -29,22 +33,6 @@ const SERIES: [(&str, Metric); 6] = [
     ("kitchen-thermometer", Metric::Humidity),
     ("fridge", Metric::Temperature),
 ];
-
-fn config(data_dir: &Path, backfill_days: u32) -> Config {
-    Config {
-        dist: data_dir.join("no-dashboard"),
-        data_dir: data_dir.to_owned(),
-        simulator: Some(SimulatorConfig {
-            // The simulator is never started (nothing serves), so only the
-            // benchmark writes; the house is there to register the devices.
-            interval: Duration::from_secs(3600),
-            speed: 1.0,
-            seed: Some(1),
-            backfill_days,
-        }),
-        retention: Retention::default(),
-    }
-}
 
 /// The rows both ingest runs write: the six series, one reading each per second
 /// over the last few days.

@@ -5,6 +5,9 @@
 //! evaluating every rule against one event. A plain `Instant` harness that
 //! prints what it measures.
 
+#[path = "support/quiet_house.rs"]
+mod quiet_house;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -15,9 +18,11 @@ use hearth_core::rules::{
 };
 use hearth_core::sun::{SunEvent, Twilight};
 use hearth_core::{Command, DeviceId, Metric, Reading, Site};
-use hearth_hub::{Config, HubEvent, Retention, Server, SimulatorConfig};
+use hearth_hub::{HubEvent, Server};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+
+use quiet_house::config;
 
 const RULES: usize = 10_000;
 /// Timed firings through the hub.
@@ -146,21 +151,6 @@ fn timed() -> Rule {
     }
 }
 
-fn config(data_dir: &std::path::Path) -> Config {
-    Config {
-        dist: data_dir.join("no-dashboard"),
-        data_dir: data_dir.to_owned(),
-        simulator: Some(SimulatorConfig {
-            // The simulated sensors stay quiet: only the benchmark publishes.
-            interval: Duration::from_secs(3600),
-            speed: 1.0,
-            seed: Some(1),
-            backfill_days: 0,
-        }),
-        retention: Retention::default(),
-    }
-}
-
 fn reading((device, metric): (&str, Metric), value: f64) -> Reading {
     Reading::new(id(device), metric, value, Utc::now())
 }
@@ -185,7 +175,7 @@ fn report(what: &str, samples: &mut [Duration]) {
 
 async fn through_the_hub() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let server = Server::open(config(dir.path())).expect("the hub opens");
+    let server = Server::open(config(dir.path(), 0)).expect("the hub opens");
     let hub = server.hub();
     let automations = server.automations();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
@@ -257,7 +247,7 @@ async fn through_the_hub() {
 /// without the hub around it.
 fn pure_evaluation() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let server = Server::open(config(dir.path())).expect("the hub opens");
+    let server = Server::open(config(dir.path(), 0)).expect("the hub opens");
     let mut world = World::new(server.hub().snapshot());
     let rules: Vec<Rule> = (0..RULES - 1).map(background).chain([timed()]).collect();
     let mut memories = vec![RuleMemory::default(); rules.len()];
