@@ -137,7 +137,11 @@ describe('the Users page', () => {
     assert.equal(made.status, 201, await made.text());
     await admin.reload();
     const row = admin.locator('li.user[data-user="lee"]');
-    await row.locator('button', { hasText: 'Reset password' }).click();
+    await row.locator('.user-buttons button', { hasText: 'Reset password' }).click();
+    const ask = row.locator('.rule-confirm');
+    assert.match(await ask.textContent(), /Reset lee's password\?/);
+    assert.equal(await row.locator('.token-secret').count(), 0, 'nothing is reset before the answer');
+    await ask.locator('button.danger').click();
     const secret = row.locator('.token-secret-value');
     await secret.waitFor();
     const password = (await secret.textContent()).trim();

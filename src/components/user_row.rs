@@ -1,6 +1,7 @@
 //! One account on the Users page: its name, role, rooms and age; for anyone
-//! but the signed-in admin, Edit (role and rooms), Reset password (the new
-//! one shown once) and Remove behind a question.
+//! but the signed-in admin, Edit (role and rooms), and Reset password (the
+//! new one shown once) and Remove, each behind a question because each signs
+//! the person out.
 
 use leptos::html;
 use leptos::logging::warn;
@@ -13,6 +14,13 @@ use crate::automations::when;
 use crate::components::token_secret::TokenSecret;
 use crate::components::user_role_select::UserRoleSelect;
 use crate::components::user_rooms::UserRooms;
+
+/// The question a row is asking before it acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ask {
+    Reset,
+    Remove,
+}
 
 #[component]
 pub(crate) fn UserRow(
@@ -27,7 +35,7 @@ pub(crate) fn UserRow(
     let role = RwSignal::new(entry.with_untracked(|u| u.role));
     let rooms = RwSignal::new(RoomChoice::new(None));
     let editing = RwSignal::new(false);
-    let confirming = RwSignal::new(false);
+    let asking = RwSignal::new(None::<Ask>);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<&'static str>);
@@ -70,7 +78,8 @@ pub(crate) fn UserRow(
     };
     let reset = {
         let name = name.clone();
-        move |_| {
+        move || {
+            asking.set(None);
             error.set(None);
             notice.set(None);
             secret.set(None);
@@ -97,6 +106,7 @@ pub(crate) fn UserRow(
     };
 
     let keep = NodeRef::<html::Button>::new();
+    let reset_button = NodeRef::<html::Button>::new();
     let remove_button = NodeRef::<html::Button>::new();
     // The question takes the focus when it appears, on its safe answer, so
     // Enter or Space never removes by accident.
@@ -106,15 +116,19 @@ pub(crate) fn UserRow(
         }
     });
     let cancel = move || {
-        confirming.set(false);
-        if let Some(button) = remove_button.get_untracked() {
+        let opener = match asking.get_untracked() {
+            Some(Ask::Reset) => reset_button,
+            _ => remove_button,
+        };
+        asking.set(None);
+        if let Some(button) = opener.get_untracked() {
             let _ = button.focus();
         }
     };
     let remove = {
         let name = name.clone();
-        move |_| {
-            confirming.set(false);
+        move || {
+            asking.set(None);
             error.set(None);
             let name = name.clone();
             busy.set(true);
@@ -134,7 +148,20 @@ pub(crate) fn UserRow(
     let controls = (!you).then({
         let name = name.clone();
         move || {
-            let question = format!("Remove {name}? They are signed out and cannot sign in again.");
+            let question = {
+                let name = name.clone();
+                move || match asking.get() {
+                    Some(Ask::Reset) => format!(
+                        "Reset {name}'s password? They are signed out until they sign in with the new one."
+                    ),
+                    _ => format!("Remove {name}? They are signed out and cannot sign in again."),
+                }
+            };
+            let act = move |_| match asking.get_untracked() {
+                Some(Ask::Reset) => reset(),
+                Some(Ask::Remove) => remove(),
+                None => {}
+            };
             let shown_secret = {
                 let name = name.clone();
                 move || {
@@ -153,15 +180,21 @@ pub(crate) fn UserRow(
                     >
                         "Edit"
                     </button>
-                    <button type="button" disabled=move || busy.get() on:click=reset>
+                    <button
+                        type="button"
+                        disabled=move || busy.get()
+                        node_ref=reset_button
+                        aria-expanded=move || (asking.get() == Some(Ask::Reset)).to_string()
+                        on:click=move |_| asking.set(Some(Ask::Reset))
+                    >
                         "Reset password"
                     </button>
                     <button
                         type="button"
                         class="danger"
                         node_ref=remove_button
-                        aria-expanded=move || confirming.get().to_string()
-                        on:click=move |_| confirming.set(true)
+                        aria-expanded=move || (asking.get() == Some(Ask::Remove)).to_string()
+                        on:click=move |_| asking.set(Some(Ask::Remove))
                     >
                         "Remove"
                     </button>
@@ -178,11 +211,11 @@ pub(crate) fn UserRow(
                         </button>
                     </div>
                 </Show>
-                <Show when=move || confirming.get()>
+                <Show when=move || asking.get().is_some()>
                     <div
                         class="rule-confirm"
                         role="group"
-                        aria-label="Confirm removal"
+                        aria-label="Confirm"
                         on:keydown=move |ev| {
                             if ev.key() == "Escape" {
                                 cancel();
@@ -190,8 +223,11 @@ pub(crate) fn UserRow(
                         }
                     >
                         <p>{question.clone()}</p>
-                        <button type="button" class="danger" on:click=remove.clone()>
-                            "Remove"
+                        <button type="button" class="danger" on:click=act.clone()>
+                            {move || match asking.get() {
+                                Some(Ask::Reset) => "Reset password",
+                                _ => "Remove",
+                            }}
                         </button>
                         <button type="button" node_ref=keep on:click=move |_| cancel()>
                             "Keep"
