@@ -4,6 +4,7 @@
 // crate-private through the `pub(crate)` component, which the lint cannot see.
 #![allow(unreachable_pub)]
 
+pub(crate) mod admin_list;
 pub(crate) mod back_link;
 pub(crate) mod ble_card;
 pub(crate) mod ble_section;

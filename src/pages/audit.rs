@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use crate::auth::Session;
 use crate::auth::api::{self, AuditEntry};
 use crate::automations::when;
+use crate::components::admin_list::AdminList;
 use crate::components::back_link::BackLink;
 
 /// How many entries the page shows.
@@ -27,51 +28,32 @@ pub(crate) fn AuditPage() -> impl IntoView {
         };
         entries.try_set(Some(loaded));
     });
-    let body = move || match entries.get() {
-        None => view! { <p class="empty">"Loading…"</p> }.into_any(),
-        Some(Err(message)) => {
-            view! { <p class="audit-error" role="alert">{message}</p> }.into_any()
+    let row = |entry: AuditEntry| {
+        let action = entry.action.clone();
+        view! {
+            <tr data-action=action>
+                <td>
+                    <time datetime=entry.at.to_rfc3339()>{when(entry.at)}</time>
+                </td>
+                <td>{entry.actor}</td>
+                <td>{entry.action}</td>
+                <td>{entry.detail}</td>
+            </tr>
         }
-        Some(Ok(list)) if list.is_empty() => {
-            view! { <p class="empty">"Nothing has been logged yet."</p> }.into_any()
-        }
-        Some(Ok(list)) => view! {
-            <table class="audit-log">
-                <thead>
-                    <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Who"</th>
-                        <th scope="col">"What"</th>
-                        <th scope="col">"Detail"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {list
-                        .into_iter()
-                        .map(|entry| {
-                            let action = entry.action.clone();
-                            view! {
-                                <tr data-action=action>
-                                    <td>
-                                        <time datetime=entry.at.to_rfc3339()>{when(entry.at)}</time>
-                                    </td>
-                                    <td>{entry.actor}</td>
-                                    <td>{entry.action}</td>
-                                    <td>{entry.detail}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        }
-        .into_any(),
     };
     view! {
         <header class="top-bar">
             <BackLink />
             <h1>"Audit log"</h1>
         </header>
-        <main class="audit">{body}</main>
+        <main class="audit">
+            <AdminList
+                loaded=entries
+                empty="Nothing has been logged yet."
+                class="audit-log"
+                columns=&["When", "Who", "What", "Detail"]
+                row
+            />
+        </main>
     }
 }

@@ -8,6 +8,7 @@ use web_sys::SubmitEvent;
 
 use crate::auth::api::{self, SCOPES, TokenEntry};
 use crate::automations::when;
+use crate::components::admin_list::AdminList;
 use crate::components::back_link::BackLink;
 use crate::components::token_secret::TokenSecret;
 
@@ -52,50 +53,23 @@ pub(crate) fn TokensPage() -> impl IntoView {
             }
         });
     };
-    let rows = move || {
-        match list.get() {
-        None => view! { <p class="empty">"Loading…"</p> }.into_any(),
-        Some(Err(message)) => view! { <p class="audit-error" role="alert">{message}</p> }.into_any(),
-        Some(Ok(tokens)) if tokens.is_empty() => {
-            view! { <p class="empty">"No tokens yet."</p> }.into_any()
+    let row = move |token: TokenEntry| {
+        let id = token.id;
+        let state = match token.revoked {
+            Some(at) => view! { <span>"Revoked " {when(at)}</span> }.into_any(),
+            None => view! {
+                <button type="button" on:click=move |_| revoke(id)>"Revoke"</button>
+            }
+            .into_any(),
+        };
+        view! {
+            <tr data-token=id.to_string()>
+                <td>{token.name}</td>
+                <td>{token.scopes.join(", ")}</td>
+                <td>{when(token.created)}</td>
+                <td>{state}</td>
+            </tr>
         }
-        Some(Ok(tokens)) => view! {
-            <table class="audit-log token-list">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Scopes"</th>
-                        <th scope="col">"Made"</th>
-                        <th scope="col">"State"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {tokens
-                        .into_iter()
-                        .map(|token| {
-                            let id = token.id;
-                            let state = match token.revoked {
-                                Some(at) => view! { <span>"Revoked " {when(at)}</span> }.into_any(),
-                                None => view! {
-                                    <button type="button" on:click=move |_| revoke(id)>"Revoke"</button>
-                                }
-                                .into_any(),
-                            };
-                            view! {
-                                <tr data-token=id.to_string()>
-                                    <td>{token.name}</td>
-                                    <td>{token.scopes.join(", ")}</td>
-                                    <td>{when(token.created)}</td>
-                                    <td>{state}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        }
-        .into_any(),
-    }
     };
     view! {
         <header class="top-bar">
@@ -153,7 +127,13 @@ pub(crate) fn TokensPage() -> impl IntoView {
                         Some(view! { <TokenSecret name=token.name secret /> })
                     })
             }}
-            {rows}
+            <AdminList
+                loaded=list
+                empty="No tokens yet."
+                class="audit-log token-list"
+                columns=&["Name", "Scopes", "Made", "State"]
+                row
+            />
         </main>
     }
 }

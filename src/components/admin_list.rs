@@ -1,0 +1,48 @@
+//! A list an admin page loads from the hub (the audit log, the tokens):
+//! "Loading…" until it comes, the hub's error if it fails, a line of its own
+//! when it is empty, else a table with a row an item.
+
+use leptos::prelude::*;
+
+#[component]
+pub(crate) fn AdminList<T, R, V>(
+    /// `None` while the list is loading.
+    #[prop(into)]
+    loaded: Signal<Option<Result<Vec<T>, String>>>,
+    /// What an empty list says.
+    empty: &'static str,
+    /// The table's classes.
+    class: &'static str,
+    columns: &'static [&'static str],
+    /// One item's `<tr>`.
+    row: R,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    R: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    move || match loaded.get() {
+        None => view! { <p class="empty">"Loading…"</p> }.into_any(),
+        Some(Err(message)) => {
+            view! { <p class="audit-error" role="alert">{message}</p> }.into_any()
+        }
+        Some(Ok(items)) if items.is_empty() => view! { <p class="empty">{empty}</p> }.into_any(),
+        Some(Ok(items)) => {
+            let headings = columns
+                .iter()
+                .map(|column| view! { <th scope="col">{*column}</th> })
+                .collect_view();
+            let rows = items.into_iter().map(row.clone()).collect_view();
+            view! {
+                <table class=class>
+                    <thead>
+                        <tr>{headings}</tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+            .into_any()
+        }
+    }
+}
