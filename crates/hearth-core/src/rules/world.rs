@@ -62,6 +62,19 @@ impl World {
             .map(|reading| reading.value)
     }
 
+    /// Whether a reading of the same device and metric measured after
+    /// `reading` is already known. Such a late reading (relayed by a gateway
+    /// after an outage, or ingested from a backlog) belongs to history, not
+    /// to what the device reads now.
+    pub fn has_newer(&self, reading: &Reading) -> bool {
+        self.devices.get(&reading.device).is_some_and(|snapshot| {
+            snapshot
+                .readings
+                .iter()
+                .any(|known| known.metric == reading.metric && known.at > reading.at)
+        })
+    }
+
     pub fn state(&self, device: &DeviceId) -> Option<&DeviceState> {
         self.devices.get(device).map(|snapshot| &snapshot.state)
     }
@@ -75,11 +88,14 @@ impl World {
     pub fn apply(&mut self, event: &Event, now: DateTime<Utc>) {
         match event {
             Event::Reading { reading } => {
+                let late = self.has_newer(reading);
                 let Some(snapshot) = self.devices.get_mut(&reading.device) else {
                     return;
                 };
-                snapshot.readings.retain(|r| r.metric != reading.metric);
-                snapshot.readings.push(reading.clone());
+                if !late {
+                    snapshot.readings.retain(|r| r.metric != reading.metric);
+                    snapshot.readings.push(reading.clone());
+                }
                 snapshot.last_seen = Some(now);
             }
             Event::StateChanged { device, from, to } => {
@@ -100,5 +116,44 @@ impl World {
 impl DeviceCatalog for World {
     fn device(&self, id: &DeviceId) -> Option<&Device> {
         self.devices.get(id).map(|snapshot| &snapshot.device)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::DeviceKind;
+
+    #[test]
+    fn a_late_reading_is_seen_but_does_not_replace_a_newer_one() {
+        let at = |minute| Utc.with_ymd_and_hms(2026, 11, 26, 12, minute, 0).unwrap();
+        let id = DeviceId::new("shed");
+        let mut world = World::new([DeviceSnapshot {
+            device: Device {
+                id: id.clone(),
+                name: "Shed thermometer".into(),
+                room: "Shed".into(),
+                kind: DeviceKind::Thermometer,
+                capabilities: vec![],
+                adapter: "gateway".into(),
+            },
+            state: DeviceState::default(),
+            readings: vec![],
+            last_seen: None,
+            available: true,
+        }]);
+        let reading = |value, minute| Event::Reading {
+            reading: Reading::new(id.clone(), Metric::Temperature, value, at(minute)),
+        };
+        world.apply(&reading(21.0, 30), at(30));
+        let late = Reading::new(id.clone(), Metric::Temperature, 28.0, at(10));
+        assert!(world.has_newer(&late));
+        world.apply(&Event::Reading { reading: late }, at(31));
+        assert_eq!(world.value(&id, Metric::Temperature), Some(21.0));
+        assert_eq!(world.last_seen(&id), Some(at(31)));
+        world.apply(&reading(22.0, 32), at(32));
+        assert_eq!(world.value(&id, Metric::Temperature), Some(22.0));
     }
 }

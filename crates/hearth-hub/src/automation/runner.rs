@@ -736,6 +736,9 @@ impl State {
             self.resync(hub.snapshot());
         }
         match event {
+            // Rules act on what a device reads now; a reading measured
+            // before one already known is history only.
+            HubEvent::Reading(reading) if self.world.has_newer(&reading) => Event::Tick,
             HubEvent::Reading(reading) => Event::Reading { reading },
             HubEvent::StateChanged { device, state, .. } => Event::StateChanged {
                 from: self.world.state(&device).cloned().unwrap_or_default(),

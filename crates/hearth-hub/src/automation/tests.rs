@@ -264,6 +264,34 @@ async fn ac_comes_on_once_after_ten_hot_minutes_and_goes_off_below_24() {
 }
 
 #[tokio::test]
+async fn a_hot_reading_relayed_late_does_not_start_the_hot_spell() {
+    let house = House::start(noon()).await;
+    for rule in cool_when_hot(&DeviceId::new(THERMOMETER), &DeviceId::new(AC)).rules {
+        house.add(rule).await;
+    }
+    house.read(25.0).await;
+    // A gateway's outbox hands over a reading taken an hour ago, when the
+    // room was hot; the room is at 25 °C now.
+    let late = Reading::new(
+        DeviceId::new(THERMOMETER),
+        Metric::Temperature,
+        28.0,
+        house.clock.now() - TimeDelta::hours(1),
+    );
+    house
+        .hub
+        .ingest_reading(late)
+        .await
+        .expect("the late reading is stored");
+    house.settle().await;
+    for _ in 0..12 {
+        house.advance(TimeDelta::minutes(1)).await;
+    }
+    assert!(!house.is_on(AC), "on at {}", house.clock.now());
+    assert_eq!(house.firings("cool-when-hot-on"), 0);
+}
+
+#[tokio::test]
 async fn lights_come_on_at_the_computed_dusk_and_not_before() {
     let house = House::start(noon()).await;
     let dusk = civil_dusk();
