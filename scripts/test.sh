@@ -21,6 +21,9 @@ step "lints (native crates)"
 cargo clippy --quiet -p hearth-core -p hearth-hub --all-targets -- -D warnings
 step "lints (dashboard, wasm32)"
 cargo clippy --quiet -p hearth --target wasm32-unknown-unknown --all-targets -- -D warnings
+# The chart's bench page is left out of users' builds; lint it too so it
+# cannot rot (docs/PERFORMANCE.md, "Chart").
+cargo clippy --quiet -p hearth --target wasm32-unknown-unknown --all-targets --features bench -- -D warnings
 
 step "native tests (hearth-core, hearth-hub)"
 cargo test -p hearth-core -p hearth-hub

@@ -39,6 +39,7 @@ use components::user_badge::UserBadge;
 use hub_client::HubHandle;
 use pages::audit::AuditPage;
 use pages::automations::AutomationsPage;
+#[cfg(feature = "bench")]
 use pages::bench_chart::ChartBenchPage;
 use pages::device::DevicePage;
 use pages::home::HomePage;
@@ -120,6 +121,7 @@ pub fn App() -> impl IntoView {
         (Route::Audit, _) => view! { <AuditPage /> }.into_any(),
         (Route::Tokens, _) => view! { <TokensPage /> }.into_any(),
         (Route::Users, _) => view! { <UsersPage /> }.into_any(),
+        #[cfg(feature = "bench")]
         (Route::ChartBench { points }, _) => view! { <ChartBenchPage points /> }.into_any(),
     };
     view! {

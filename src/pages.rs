@@ -6,6 +6,7 @@
 
 pub(crate) mod audit;
 pub(crate) mod automations;
+#[cfg(feature = "bench")]
 pub(crate) mod bench_chart;
 pub(crate) mod device;
 pub(crate) mod home;

@@ -10,6 +10,7 @@ use wasm_bindgen::JsValue;
 use web_sys::MouseEvent;
 
 /// The points the chart bench draws when its address names none.
+#[cfg(feature = "bench")]
 const BENCH_POINTS: usize = 166_650;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +28,9 @@ pub(crate) enum Route {
     Tokens,
     /// `/users`: who may sign in, for admins.
     Users,
-    /// `/bench/chart?points=N`: the chart's cold-render benchmark.
+    /// `/bench/chart?points=N`: the chart's cold-render benchmark, only in
+    /// builds with the `bench` feature.
+    #[cfg(feature = "bench")]
     ChartBench {
         points: usize,
     },
@@ -36,7 +39,12 @@ pub(crate) enum Route {
 impl Route {
     /// The page for a path and query string (`?` included or not); anything
     /// unknown is home.
-    pub(crate) fn parse(path: &str, query: &str) -> Route {
+    pub(crate) fn parse(
+        path: &str,
+        // Only the bench page's route carries its query; the other pages
+        // read theirs from the address bar.
+        #[cfg_attr(not(feature = "bench"), expect(unused_variables))] query: &str,
+    ) -> Route {
         let path = path.trim_end_matches('/');
         if let Some(id) = path.strip_prefix("/devices/")
             && !id.is_empty()
@@ -59,6 +67,7 @@ impl Route {
         if path == "/users" {
             return Route::Users;
         }
+        #[cfg(feature = "bench")]
         if path == "/bench/chart" {
             let points = query
                 .trim_start_matches('?')
@@ -80,6 +89,7 @@ impl Route {
             Route::Audit => "/audit".to_owned(),
             Route::Tokens => "/tokens".to_owned(),
             Route::Users => "/users".to_owned(),
+            #[cfg(feature = "bench")]
             Route::ChartBench { points } => format!("/bench/chart?points={points}"),
         }
     }
@@ -216,11 +226,16 @@ mod tests {
             ("/audit", "", Route::Audit),
             ("/tokens", "", Route::Tokens),
             ("/users/", "", Route::Users),
+            // Users' builds have no bench page: its address is unknown there.
+            #[cfg(not(feature = "bench"))]
+            ("/bench/chart", "?points=1000", Route::Home),
+            #[cfg(feature = "bench")]
             (
                 "/bench/chart",
                 "?points=1000000",
                 Route::ChartBench { points: 1_000_000 },
             ),
+            #[cfg(feature = "bench")]
             (
                 "/bench/chart",
                 "",
@@ -228,6 +243,7 @@ mod tests {
                     points: BENCH_POINTS,
                 },
             ),
+            #[cfg(feature = "bench")]
             (
                 "/bench/chart",
                 "?points=lots",
@@ -248,6 +264,7 @@ mod tests {
             Route::Home,
             Route::Device(DeviceId::new("living room/ü")),
             Route::Automations,
+            #[cfg(feature = "bench")]
             Route::ChartBench { points: 42 },
         ] {
             let href = route.href();

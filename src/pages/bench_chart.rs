@@ -1,8 +1,10 @@
 //! The chart's cold-render benchmark (`/bench/chart?points=N`): a year of
 //! synthetic readings with a gap, handed to the real chart component once it
-//! is on screen without data (or mounted with them: `&mount=with-data`), timed with `performance.now()` to the first
-//! complete frame with them. `e2e/bench/chart.js`
-//! loads it in headless Chromium and reads the figures from the page.
+//! is on screen without data (or mounted with them: `&mount=with-data`), timed
+//! with `performance.now()` to the first complete frame with them.
+//! `e2e/bench/chart.js` loads it in headless Chromium and reads the figures
+//! from the page. Built only with the `bench` feature, so users' downloads do
+//! not carry it.
 
 use std::time::Duration;
 
