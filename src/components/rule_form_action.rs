@@ -346,10 +346,8 @@ pub(crate) fn RuleFormAction(draft: RuleDraft, index: usize) -> impl IntoView {
     };
 
     let change_kind = Callback::new(move |chosen: String| {
-        if chosen != kind.get_untracked() {
-            let action = draft.devices.with_untracked(|d| new_action(&chosen, d));
-            draft.action(index, |a| *a = action);
-        }
+        let action = draft.devices.with_untracked(|d| new_action(&chosen, d));
+        draft.action(index, |a| *a = action);
     });
     let remove = Callback::new(move |()| {
         draft.rule.update(|rule| {

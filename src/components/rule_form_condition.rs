@@ -380,10 +380,8 @@ pub(crate) fn RuleFormCondition(draft: RuleDraft, at: Vec<usize>) -> AnyView {
     };
 
     let change_kind = Callback::new(move |chosen: String| {
-        if chosen != kind.get_untracked() {
-            let condition = draft.devices.with_untracked(|d| new_condition(&chosen, d));
-            at.with_value(|at| draft.condition(at, |c| *c = condition));
-        }
+        let condition = draft.devices.with_untracked(|d| new_condition(&chosen, d));
+        at.with_value(|at| draft.condition(at, |c| *c = condition));
     });
     let remove = Callback::new(move |()| {
         at.with_value(|at| {

@@ -8,8 +8,9 @@ use crate::automations::form::{Choices, RuleDraft};
 use crate::components::rule_form_select::RuleFormSelect;
 
 /// `path` is the item's place in the document (`triggers[0]`); `name` is what
-/// its legend and remove button call it (`Trigger 1`). `on_remove` is `None`
-/// where the item cannot be removed on its own.
+/// its legend and remove button call it (`Trigger 1`). `on_kind` is called
+/// with a new kind only; `on_remove` is `None` where the item cannot be
+/// removed on its own.
 #[component]
 pub(crate) fn RuleFormItem(
     draft: RuleDraft,
@@ -22,6 +23,12 @@ pub(crate) fn RuleFormItem(
     children: Children,
 ) -> impl IntoView {
     let remove_label = format!("Remove {}", name.to_lowercase());
+    // Choosing the kind the item has already keeps its fields as they are.
+    let change_kind = Callback::new(move |chosen: String| {
+        if chosen != kind.get_untracked() {
+            on_kind.run(chosen);
+        }
+    });
     view! {
         <fieldset class="rule-form-item">
             <legend>{name}</legend>
@@ -31,7 +38,7 @@ pub(crate) fn RuleFormItem(
                 label="Kind"
                 choices=kinds
                 value=kind
-                on_change=on_kind
+                on_change=change_kind
             />
             {children()}
             {on_remove

@@ -356,10 +356,8 @@ pub(crate) fn RuleFormTrigger(draft: RuleDraft, index: usize) -> impl IntoView {
     };
 
     let change_kind = Callback::new(move |chosen: String| {
-        if chosen != kind.get_untracked() {
-            let trigger = draft.devices.with_untracked(|d| new_trigger(&chosen, d));
-            draft.trigger(index, |t| *t = trigger);
-        }
+        let trigger = draft.devices.with_untracked(|d| new_trigger(&chosen, d));
+        draft.trigger(index, |t| *t = trigger);
     });
     let remove = Callback::new(move |()| {
         draft.rule.update(|rule| {
