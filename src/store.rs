@@ -390,9 +390,11 @@ mod tests {
         let porch = store.get(&DeviceId::new("porch")).unwrap();
         assert_eq!(porch.state.get_untracked().on, Some(true));
         assert_eq!(porch.last_seen.get_untracked(), Some(at(7)));
-        // An old reading arriving late does not move last-seen backwards.
+        // An old reading arriving late moves neither last-seen nor the value
+        // on the card backwards.
         store.apply(reading("kitchen", Metric::Humidity, 47.0, 2));
         assert_eq!(kitchen.last_seen.get_untracked(), Some(at(6)));
+        assert_eq!(kitchen.latest(Metric::Humidity), Some(48.0));
     }
 
     #[wasm_bindgen_test]

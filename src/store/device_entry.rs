@@ -112,8 +112,11 @@ impl DeviceEntry {
         if reading.metric == Metric::Temperature {
             self.remember(&reading);
         }
+        // A late reading (relayed after an outage, or ingested from a
+        // backlog) is history: the card keeps the newest.
         self.readings.update(|readings| {
             match readings.iter_mut().find(|r| r.metric == reading.metric) {
+                Some(latest) if latest.at > reading.at => {}
                 Some(latest) => *latest = reading,
                 None => readings.push(reading),
             }
