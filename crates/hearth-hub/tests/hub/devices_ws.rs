@@ -109,16 +109,7 @@ async fn a_gateway_describes_its_devices_streams_readings_and_obeys_commands() {
         })
         .await;
     // (The command's own `state_changed`, on, comes before it.)
-    browser
-        .next_that(|message| match message {
-            ServerMessage::StateChanged { device, state, .. }
-                if device.as_str() == "shed-switch" && state.on == Some(false) =>
-            {
-                Some(())
-            }
-            _ => None,
-        })
-        .await;
+    browser.until_switched("shed-switch", false).await;
 
     // A hub that stops says so to its devices.
     hub.shut_down().await.unwrap();

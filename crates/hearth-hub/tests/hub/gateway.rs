@@ -132,16 +132,7 @@ async fn a_browser_relays_its_bluetooth_devices_to_the_hub() {
             state: on(false),
         })
         .await;
-    other
-        .next_that(|message| match message {
-            ServerMessage::StateChanged { device, state, .. }
-                if device.as_str() == "ble-fan" && state.on == Some(false) =>
-            {
-                Some(())
-            }
-            _ => None,
-        })
-        .await;
+    other.until_switched("ble-fan", false).await;
 
     // A reading for a device this browser did not attach is refused by name.
     holder

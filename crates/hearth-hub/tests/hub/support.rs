@@ -490,6 +490,23 @@ impl Client {
         ids(&devices).into_iter().map(str::to_owned).collect()
     }
 
+    /// The next state change the hub reports for `device`, past everything
+    /// else.
+    pub(crate) async fn next_state(&mut self, device: &str) -> DeviceState {
+        self.next_that(|message| match message {
+            ServerMessage::StateChanged {
+                device: id, state, ..
+            } if id.as_str() == device => Some(state),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Reads until the hub reports `device` switched on, or off.
+    pub(crate) async fn until_switched(&mut self, device: &str, on: bool) {
+        while self.next_state(device).await.on != Some(on) {}
+    }
+
     /// Sends `command` to `device` as `request_id` and waits for its result.
     pub(crate) async fn command(
         &mut self,

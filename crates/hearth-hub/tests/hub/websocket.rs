@@ -97,16 +97,7 @@ async fn a_command_changes_the_device_for_everyone() {
         other => panic!("the toggle should succeed, got {other:?}"),
     }
 
-    let seen_by_bob = bob
-        .next_that(|message| match message {
-            ServerMessage::StateChanged { device, state, .. }
-                if device.as_str() == "porch-light" =>
-            {
-                Some(state)
-            }
-            _ => None,
-        })
-        .await;
+    let seen_by_bob = bob.next_state("porch-light").await;
     assert_eq!(seen_by_bob.on, Some(true));
     assert_eq!(
         find(&hub.devices().await, "porch-light").state.on,
