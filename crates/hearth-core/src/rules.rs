@@ -34,6 +34,7 @@ use crate::sun::{SunEvent, Twilight};
 
 mod action;
 mod condition;
+mod decode;
 mod engine;
 mod replay;
 mod schedule;

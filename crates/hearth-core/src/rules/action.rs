@@ -6,14 +6,18 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Span;
+use super::decode::need;
 use super::engine::Context;
 use crate::command::Command;
 use crate::device::DeviceId;
 use crate::reading::Metric;
 
 /// One step of a rule's run. In JSON, the kind is under `"type"`.
+///
+/// Read through `ActionFrame` rather than serde's internally tagged support
+/// (see the `decode` module); the JSON form is the same.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "ActionFrame")]
 pub enum Action {
     /// Send `command` to `device`. With `min_cycle`, a command that would
     /// switch the device on or off waits until the device's last switch is
@@ -32,7 +36,6 @@ pub enum Action {
     TrackSetpoint {
         device: DeviceId,
         source: DeviceId,
-        #[serde(default = "temperature")]
         metric: Metric,
         offset: f64,
         min: f64,
@@ -47,6 +50,69 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "NotifyLevel::is_info")]
         level: NotifyLevel,
     },
+}
+
+#[derive(Clone, Copy)]
+enum ActionKind {
+    Command,
+    TrackSetpoint,
+    Delay,
+    Notify,
+}
+
+crate::wire_names!(ActionKind {
+    Command = "command",
+    TrackSetpoint = "track_setpoint",
+    Delay = "delay",
+    Notify = "notify",
+});
+
+/// Every field any [`Action`] has, each optional; `Action::try_from` then
+/// checks that the fields the `type` needs are present.
+#[derive(Deserialize)]
+struct ActionFrame {
+    #[serde(rename = "type")]
+    kind: ActionKind,
+    device: Option<DeviceId>,
+    command: Option<Command>,
+    min_cycle: Option<Span>,
+    source: Option<DeviceId>,
+    metric: Option<Metric>,
+    offset: Option<f64>,
+    min: Option<f64>,
+    max: Option<f64>,
+    wait: Option<Span>,
+    message: Option<String>,
+    level: Option<NotifyLevel>,
+}
+
+impl TryFrom<ActionFrame> for Action {
+    type Error = String;
+
+    fn try_from(frame: ActionFrame) -> Result<Self, String> {
+        Ok(match frame.kind {
+            ActionKind::Command => Action::Command {
+                device: need(frame.device, "device")?,
+                command: need(frame.command, "command")?,
+                min_cycle: frame.min_cycle,
+            },
+            ActionKind::TrackSetpoint => Action::TrackSetpoint {
+                device: need(frame.device, "device")?,
+                source: need(frame.source, "source")?,
+                metric: frame.metric.unwrap_or(Metric::Temperature),
+                offset: need(frame.offset, "offset")?,
+                min: need(frame.min, "min")?,
+                max: need(frame.max, "max")?,
+            },
+            ActionKind::Delay => Action::Delay {
+                wait: need(frame.wait, "wait")?,
+            },
+            ActionKind::Notify => Action::Notify {
+                message: need(frame.message, "message")?,
+                level: frame.level.unwrap_or_default(),
+            },
+        })
+    }
 }
 
 /// How urgent a notification is: a `warning` stands out in the dashboard.
@@ -66,10 +132,6 @@ impl NotifyLevel {
     fn is_info(&self) -> bool {
         *self == NotifyLevel::Info
     }
-}
-
-fn temperature() -> Metric {
-    Metric::Temperature
 }
 
 /// Whether `command` switches a device on or off, the changes `min_cycle` guards.

@@ -4,16 +4,20 @@
 use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
+use super::decode::{SunName, TextOr, need, sun_event, time_of_day};
 use super::engine::Context;
 use super::trigger::StateMatch;
 use super::{Span, sun_label};
-use crate::device::{DeviceId, DeviceState};
+use crate::device::{DeviceId, DeviceState, HvacMode};
 use crate::reading::Metric;
-use crate::sun::{self, SunEvent};
+use crate::sun::{self, SunEvent, Twilight};
 
 /// A test of the world at one instant. In JSON, the kind is under `"type"`.
+///
+/// Read through `ConditionFrame` rather than serde's internally tagged
+/// support (see the `decode` module); the JSON form is the same.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "ConditionFrame")]
 pub enum Condition {
     And {
         conditions: Vec<Condition>,
@@ -75,11 +79,130 @@ pub enum Condition {
 
 /// A sun event moved by an offset: `{"event": "sunset", "offset": {"minutes": -30}}`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "SunBoundFrame")]
 pub struct SunBound {
     #[serde(flatten)]
     pub event: SunEvent,
     #[serde(default, skip_serializing_if = "Span::is_zero")]
     pub offset: Span,
+}
+
+/// A [`SunBound`] as written, read without the buffering `flatten` needs.
+#[derive(Deserialize)]
+struct SunBoundFrame {
+    event: Option<SunName>,
+    twilight: Option<Twilight>,
+    offset: Option<Span>,
+}
+
+impl TryFrom<SunBoundFrame> for SunBound {
+    type Error = String;
+
+    fn try_from(frame: SunBoundFrame) -> Result<Self, String> {
+        Ok(SunBound {
+            event: sun_event(frame.event, frame.twilight)?,
+            offset: frame.offset.unwrap_or_default(),
+        })
+    }
+}
+
+#[derive(Clone, Copy)]
+enum ConditionKind {
+    And,
+    Or,
+    Not,
+    Time,
+    Weekday,
+    Sun,
+    Elevation,
+    Numeric,
+    State,
+}
+
+crate::wire_names!(ConditionKind {
+    And = "and",
+    Or = "or",
+    Not = "not",
+    Time = "time",
+    Weekday = "weekday",
+    Sun = "sun",
+    Elevation = "elevation",
+    Numeric = "numeric",
+    State = "state",
+});
+
+/// Every field any [`Condition`] has, each optional; `Condition::try_from`
+/// then checks that the fields the `type` needs are present.
+#[derive(Deserialize)]
+struct ConditionFrame {
+    #[serde(rename = "type")]
+    kind: ConditionKind,
+    conditions: Option<Vec<Condition>>,
+    condition: Option<Box<Condition>>,
+    /// A time of day for `time`, a sun event for `sun`.
+    after: Option<TextOr<SunBound>>,
+    before: Option<TextOr<SunBound>>,
+    weekdays: Option<Vec<Weekday>>,
+    above: Option<f64>,
+    below: Option<f64>,
+    device: Option<DeviceId>,
+    metric: Option<Metric>,
+    on: Option<bool>,
+    mode: Option<HvacMode>,
+}
+
+impl TryFrom<ConditionFrame> for Condition {
+    type Error = String;
+
+    fn try_from(frame: ConditionFrame) -> Result<Self, String> {
+        let sun_bound = |bound: Option<TextOr<SunBound>>| match bound {
+            None => Ok(None),
+            Some(TextOr::Map(bound)) => Ok(Some(bound)),
+            Some(TextOr::Text(text)) => Err(format!(
+                "invalid type: string {text:?}, expected struct SunBound"
+            )),
+        };
+        Ok(match frame.kind {
+            ConditionKind::And => Condition::And {
+                conditions: need(frame.conditions, "conditions")?,
+            },
+            ConditionKind::Or => Condition::Or {
+                conditions: need(frame.conditions, "conditions")?,
+            },
+            ConditionKind::Not => Condition::Not {
+                condition: need(frame.condition, "condition")?,
+            },
+            ConditionKind::Time => Condition::Time {
+                after: time_of_day(frame.after)?,
+                before: time_of_day(frame.before)?,
+            },
+            ConditionKind::Weekday => Condition::Weekday {
+                weekdays: need(frame.weekdays, "weekdays")?,
+            },
+            ConditionKind::Sun => Condition::Sun {
+                after: sun_bound(frame.after)?,
+                before: sun_bound(frame.before)?,
+            },
+            ConditionKind::Elevation => Condition::Elevation {
+                above: frame.above,
+                below: frame.below,
+            },
+            ConditionKind::Numeric => Condition::Numeric {
+                device: need(frame.device, "device")?,
+                metric: need(frame.metric, "metric")?,
+                above: frame.above,
+                below: frame.below,
+            },
+            ConditionKind::State => Condition::State {
+                device: need(frame.device, "device")?,
+                is: match (frame.on, frame.mode) {
+                    (Some(on), _) => StateMatch::On(on),
+                    (None, Some(mode)) => StateMatch::Mode(mode),
+                    (None, None) => return Err("missing field `on` or `mode`".to_owned()),
+                },
+            },
+        })
+    }
 }
 
 /// One condition's result in a trace: where it is in the document, whether it

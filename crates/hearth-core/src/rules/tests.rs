@@ -452,6 +452,7 @@ fn time(hour: u32, minute: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(hour, minute, 0).unwrap()
 }
 
+mod decode;
 mod engine;
 mod schedule;
 
