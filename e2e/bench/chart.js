@@ -2,11 +2,21 @@
 // (/bench/chart?points=N, src/pages/bench_chart.rs) in headless Chromium, each
 // run in a fresh browser context, and prints the median and p95 of what the
 // page measured with performance.now(). Not part of `npm test`; run with
-// `npm --prefix e2e run bench:chart` after a release build (see docs/PERFORMANCE.md).
+// `npm --prefix e2e run bench:chart` after a release build with the bench page
+// in it, `trunk build --release --features bench --dist dist-bench` (users'
+// builds leave the page out; see docs/PERFORMANCE.md). HEARTH_DIST names
+// another build folder.
 // After each cold render it also pans five times with the arrow key and times
 // those warm redraws. MOUNTS=before-data,with-data picks when the chart is
 // mounted (src/pages/bench_chart.rs).
+import { existsSync } from 'node:fs';
 import { Hub, launchBrowser } from '../support.js';
+
+const DIST = process.env.HEARTH_DIST ?? new URL('../../dist-bench', import.meta.url).pathname;
+if (!existsSync(DIST)) {
+  console.error(`no dashboard build in ${DIST}: run \`trunk build --release --features bench --dist dist-bench\` first`);
+  process.exit(1);
+}
 
 const RUNS = Number(process.env.RUNS ?? 9);
 const SIZES = (process.env.POINTS ?? '166650,1000000').split(',').map(Number);
@@ -25,7 +35,7 @@ function describe(values) {
     + ` (min ${sorted[0].toFixed(1)}, max ${sorted.at(-1).toFixed(1)})`;
 }
 
-const hub = await Hub.start(['--no-simulator']);
+const hub = await Hub.start(['--no-simulator'], { dist: DIST });
 const browser = await launchBrowser();
 try {
   console.log(`${RUNS} runs per size, viewport 1280×800 at devicePixelRatio ${DENSITY}, ${browser.version()}`);
@@ -36,7 +46,15 @@ try {
       const page = await context.newPage();
       await page.goto(new URL(`bench/chart?points=${points}&mount=${mount}`, hub.url).href);
       const result = page.locator('#bench-result[data-render-ms][data-draw-ms]');
-      await result.waitFor({ timeout: 60_000 });
+      try {
+        await result.waitFor({ timeout: 60_000 });
+      } catch (error) {
+        // A build without the `bench` feature shows its home page here.
+        if (await page.locator('main.bench').count() === 0) {
+          throw new Error(`${DIST} has no bench page: build it with \`trunk build --release --features bench\``);
+        }
+        throw error;
+      }
       figures.render.push(Number(await result.getAttribute('data-render-ms')));
       figures.draw.push(Number(await result.getAttribute('data-draw-ms')));
       figures.load.push(Number(await result.getAttribute('data-load-ms')));
