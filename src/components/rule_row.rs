@@ -12,6 +12,7 @@ use leptos::prelude::*;
 
 use crate::app_context::use_app_context;
 use crate::automations::{RulesModel, Verb, document_text, duplicate, when};
+use crate::components::confirm_question::ConfirmQuestion;
 use crate::components::rule_form::RuleForm;
 use crate::components::rule_replay::RuleReplay;
 use crate::components::rule_text_editor::RuleTextEditor;
@@ -146,28 +147,21 @@ pub(crate) fn RuleRow(id: String, model: RulesModel) -> impl IntoView {
     };
 
     let confirming = RwSignal::new(false);
-    let keep = NodeRef::<html::Button>::new();
     let delete_button = NodeRef::<html::Button>::new();
-    // The question takes the focus when it appears, on its safe answer, so
-    // Enter or Space never deletes by accident.
-    Effect::new(move || {
-        if let Some(button) = keep.get() {
-            let _ = button.focus();
-        }
-    });
-    let cancel = move || {
+    let cancel = Callback::new(move |()| {
         confirming.set(false);
         if let Some(button) = delete_button.get_untracked() {
             let _ = button.focus();
         }
-    };
+    });
     let delete = {
         let id = id.clone();
-        move |_| {
+        Callback::new(move |()| {
             confirming.set(false);
             model.act(Verb::Delete, id.clone(), format!("“{}” deleted.", name()));
-        }
+        })
     };
+    let question = Signal::derive(move || format!("Delete “{}”? This cannot be undone.", name()));
 
     view! {
         <li class="rule" data-enabled=move || enabled().to_string()>
@@ -253,24 +247,13 @@ pub(crate) fn RuleRow(id: String, model: RulesModel) -> impl IntoView {
             <Show when=move || form_open.get()>{form.clone()}</Show>
             <Show when=move || editing.get()>{editor.clone()}</Show>
             <Show when=move || confirming.get()>
-                <div
-                    class="rule-confirm"
-                    role="group"
-                    aria-label="Confirm deletion"
-                    on:keydown=move |ev| {
-                        if ev.key() == "Escape" {
-                            cancel();
-                        }
-                    }
-                >
-                    <p>{move || format!("Delete “{}”? This cannot be undone.", name())}</p>
-                    <button type="button" class="danger" on:click=delete.clone()>
-                        "Delete"
-                    </button>
-                    <button type="button" node_ref=keep on:click=move |_| cancel()>
-                        "Keep"
-                    </button>
-                </div>
+                <ConfirmQuestion
+                    label="Confirm deletion"
+                    question
+                    answer="Delete"
+                    on_confirm=delete
+                    on_keep=cancel
+                />
             </Show>
         </li>
     }

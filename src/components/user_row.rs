@@ -11,6 +11,7 @@ use leptos::task::spawn_local;
 use crate::accounts::{NO_RANDOM, RoomChoice, generate_password, rooms_text};
 use crate::auth::api::{self, UserEntry};
 use crate::automations::when;
+use crate::components::confirm_question::ConfirmQuestion;
 use crate::components::token_secret::TokenSecret;
 use crate::components::user_role_select::UserRoleSelect;
 use crate::components::user_rooms::UserRooms;
@@ -105,17 +106,9 @@ pub(crate) fn UserRow(
         }
     };
 
-    let keep = NodeRef::<html::Button>::new();
     let reset_button = NodeRef::<html::Button>::new();
     let remove_button = NodeRef::<html::Button>::new();
-    // The question takes the focus when it appears, on its safe answer, so
-    // Enter or Space never removes by accident.
-    Effect::new(move || {
-        if let Some(button) = keep.get() {
-            let _ = button.focus();
-        }
-    });
-    let cancel = move || {
+    let cancel = Callback::new(move |()| {
         let opener = match asking.get_untracked() {
             Some(Ask::Reset) => reset_button,
             _ => remove_button,
@@ -124,7 +117,7 @@ pub(crate) fn UserRow(
         if let Some(button) = opener.get_untracked() {
             let _ = button.focus();
         }
-    };
+    });
     let remove = {
         let name = name.clone();
         move || {
@@ -150,18 +143,22 @@ pub(crate) fn UserRow(
         move || {
             let question = {
                 let name = name.clone();
-                move || match asking.get() {
+                Signal::derive(move || match asking.get() {
                     Some(Ask::Reset) => format!(
                         "Reset {name}'s password? They are signed out until they sign in with the new one."
                     ),
                     _ => format!("Remove {name}? They are signed out and cannot sign in again."),
-                }
+                })
             };
-            let act = move |_| match asking.get_untracked() {
+            let act = Callback::new(move |()| match asking.get_untracked() {
                 Some(Ask::Reset) => reset(),
                 Some(Ask::Remove) => remove(),
                 None => {}
-            };
+            });
+            let answer = Signal::derive(move || match asking.get() {
+                Some(Ask::Reset) => "Reset password",
+                _ => "Remove",
+            });
             let shown_secret = {
                 let name = name.clone();
                 move || {
@@ -212,27 +209,13 @@ pub(crate) fn UserRow(
                     </div>
                 </Show>
                 <Show when=move || asking.get().is_some()>
-                    <div
-                        class="rule-confirm"
-                        role="group"
-                        aria-label="Confirm"
-                        on:keydown=move |ev| {
-                            if ev.key() == "Escape" {
-                                cancel();
-                            }
-                        }
-                    >
-                        <p>{question.clone()}</p>
-                        <button type="button" class="danger" on:click=act.clone()>
-                            {move || match asking.get() {
-                                Some(Ask::Reset) => "Reset password",
-                                _ => "Remove",
-                            }}
-                        </button>
-                        <button type="button" node_ref=keep on:click=move |_| cancel()>
-                            "Keep"
-                        </button>
-                    </div>
+                    <ConfirmQuestion
+                        label="Confirm"
+                        question
+                        answer
+                        on_confirm=act
+                        on_keep=cancel
+                    />
                 </Show>
                 {shown_secret}
                 <p class="user-notice" role="status">
