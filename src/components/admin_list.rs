@@ -1,8 +1,22 @@
 //! A list an admin page loads from the hub (the audit log, the tokens):
 //! "Loading…" until it comes, the hub's error if it fails, a line of its own
-//! when it is empty, else a table with a row an item.
+//! when it is empty, else a table with a row an item. The Users page draws
+//! its own list but says "Loading…" and the error the same way, through
+//! [`ready`].
 
 use leptos::prelude::*;
+
+/// What loaded, or else the view that stands in for it: "Loading…" while it
+/// is `None`, the hub's error if it failed.
+pub(crate) fn ready<T>(loaded: Option<Result<T, String>>) -> Result<T, AnyView> {
+    match loaded {
+        None => Err(view! { <p class="empty">"Loading…"</p> }.into_any()),
+        Some(Err(message)) => {
+            Err(view! { <p class="audit-error" role="alert">{message}</p> }.into_any())
+        }
+        Some(Ok(loaded)) => Ok(loaded),
+    }
+}
 
 #[component]
 pub(crate) fn AdminList<T, R, V>(
@@ -22,13 +36,10 @@ where
     R: Fn(T) -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
-    move || match loaded.get() {
-        None => view! { <p class="empty">"Loading…"</p> }.into_any(),
-        Some(Err(message)) => {
-            view! { <p class="audit-error" role="alert">{message}</p> }.into_any()
-        }
-        Some(Ok(items)) if items.is_empty() => view! { <p class="empty">{empty}</p> }.into_any(),
-        Some(Ok(items)) => {
+    move || match ready(loaded.get()) {
+        Err(standing_in) => standing_in,
+        Ok(items) if items.is_empty() => view! { <p class="empty">{empty}</p> }.into_any(),
+        Ok(items) => {
             let headings = columns
                 .iter()
                 .map(|column| view! { <th scope="col">{*column}</th> })

@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 
 use crate::auth::api::{self, UserEntry};
 use crate::auth::use_session;
+use crate::components::admin_list::ready;
 use crate::components::back_link::BackLink;
 use crate::components::user_add_form::UserAddForm;
 use crate::components::user_row::UserRow;
@@ -37,12 +38,11 @@ pub(crate) fn UsersPage() -> impl IntoView {
     let on_removed = Callback::new(move |name: String| {
         users.update(|list| list.retain(|user| user.username != name));
     });
-    let list = move || match loaded.get() {
-        None => view! { <p class="empty">"Loading…"</p> }.into_any(),
-        Some(Err(message)) => {
-            view! { <p class="audit-error" role="alert">{message}</p> }.into_any()
-        }
-        Some(Ok(())) => {
+    // Keyed rows rather than an `AdminList`, which draws its table afresh on
+    // every change.
+    let list = move || match ready(loaded.get()) {
+        Err(standing_in) => standing_in,
+        Ok(()) => {
             let me = me.clone();
             view! {
                 <ul class="user-list" aria-label="Users">
