@@ -6,25 +6,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Hub, eventually, freePort, launchBrowser } from './support.js';
+import { Hub, eventually, freePort, launchBrowser, signInOnPage, signedOutPage } from './support.js';
 
 const connected = '[role="status"].connection[data-state="connected"]';
 const porchSwitch = 'article.card[data-device="porch-light"] button[role="switch"]';
-
-/** A page in a context of its own with nobody signed in. */
-async function signedOutPage(browser) {
-  const context = await browser.newContext();
-  await context.clearCookies();
-  const page = await context.newPage();
-  page.once('close', () => context.close().catch(() => {}));
-  return page;
-}
-
-async function signInOnPage(page, username, password) {
-  await page.fill('#login-username', username);
-  await page.fill('#login-password', password);
-  await page.click('.login-form button[type="submit"]');
-}
 
 describe('accounts in the browser', () => {
   let hub;
@@ -33,14 +18,8 @@ describe('accounts in the browser', () => {
   before(async () => {
     hub = await Hub.start(['--sim-speed', '60']);
     browser = await launchBrowser();
-    for (const [username, role] of [['dana', 'member'], ['vic', 'viewer']]) {
-      const response = await hub.fetch('api/users', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username, password: `${username}-secret-pass`, role }),
-      });
-      assert.equal(response.status, 201, await response.text());
-    }
+    await hub.addUser('dana', 'dana-secret-pass', 'member');
+    await hub.addUser('vic', 'vic-secret-pass', 'viewer');
   });
 
   after(async () => {
@@ -194,12 +173,7 @@ test('a session that ends elsewhere leads back to the login page, saying so', as
   const hub = await Hub.start();
   const browser = await launchBrowser();
   try {
-    const made = await hub.fetch('api/users', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'erin', password: 'erin-secret-pass', role: 'member' }),
-    });
-    assert.equal(made.status, 201, await made.text());
+    await hub.addUser('erin', 'erin-secret-pass', 'member');
     const page = await signedOutPage(browser);
     await page.goto(new URL('login', hub.url).href);
     await signInOnPage(page, 'erin', 'erin-secret-pass');

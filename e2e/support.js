@@ -1,5 +1,6 @@
 // Shared helpers for the end-to-end tests: start and kill a real hub process,
-// and launch Debian's Chromium through playwright-core.
+// launch Debian's Chromium through playwright-core, and sign in on the login
+// page as someone else.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -39,6 +40,22 @@ export async function launchBrowser({ extraArgs = [] } = {}) {
     return page;
   };
   return browser;
+}
+
+/** A page in a context of its own with nobody signed in. */
+export async function signedOutPage(browser) {
+  const context = await browser.newContext();
+  await context.clearCookies();
+  const page = await context.newPage();
+  page.once('close', () => context.close().catch(() => {}));
+  return page;
+}
+
+/** Fills in and sends the login form the page shows. */
+export async function signInOnPage(page, username, password) {
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', password);
+  await page.click('.login-form button[type="submit"]');
 }
 
 /** Puts every started hub's session cookie into a Playwright browser context. */
@@ -167,6 +184,16 @@ export class Hub {
 
   async devices() {
     return this.getJson('api/devices');
+  }
+
+  /** Adds an account (`role`: admin, member or viewer) as the admin would. */
+  async addUser(username, password, role) {
+    const response = await this.fetch('api/users', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password, role }),
+    });
+    if (response.status !== 201) throw new Error(`POST /api/users: ${response.status} ${await response.text()}`);
   }
 
   /** `GET path` (relative to the hub, e.g. `api/history?…`), parsed. */

@@ -4,19 +4,10 @@
 // page goes to the login form). The admin's own row cannot be removed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Hub, eventually, launchBrowser } from './support.js';
+import { Hub, eventually, launchBrowser, signInOnPage, signedOutPage } from './support.js';
 
 const connected = '[role="status"].connection[data-state="connected"]';
 const porchLight = 'article.card[data-device="porch-light"]';
-
-/** A page in a context of its own with nobody signed in. */
-async function signedOutPage(browser) {
-  const context = await browser.newContext();
-  await context.clearCookies();
-  const page = await context.newPage();
-  page.once('close', () => context.close().catch(() => {}));
-  return page;
-}
 
 /** Collects CSP violations (the page may set no inline style), before any of its own scripts run. */
 const RECORD_VIOLATIONS = () => {
@@ -78,9 +69,7 @@ describe('the Users page', () => {
 
     const kim = await signedOutPage(browser);
     await kim.goto(new URL('login', hub.url).href);
-    await kim.fill('#login-username', 'kim');
-    await kim.fill('#login-password', password);
-    await kim.click('.login-form button[type="submit"]');
+    await signInOnPage(kim, 'kim', password);
     await kim.waitForSelector(connected, { timeout: 20_000 });
     await kim.waitForSelector('article.card[data-device="kitchen-thermometer"]', { timeout: 20_000 });
     const devices = (await hub.devices()).map(({ device }) => device);
@@ -129,12 +118,7 @@ describe('the Users page', () => {
       what: 'the hub’s refusal of a taken name',
     });
 
-    const made = await hub.fetch('api/users', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'lee', password: 'lee-secret-pass', role: 'viewer' }),
-    });
-    assert.equal(made.status, 201, await made.text());
+    await hub.addUser('lee', 'lee-secret-pass', 'viewer');
     await admin.reload();
     const row = admin.locator('li.user[data-user="lee"]');
     await row.locator('.user-buttons button', { hasText: 'Reset password' }).click();
