@@ -89,6 +89,61 @@ class Peripherals {
   }
 }
 
+/**
+ * A hub, and a signed-in page on it in a Chromium whose emulated adapter is
+ * powered on. `features` are Chromium features besides WebBluetooth;
+ * `keepPaired` leaves the BluetoothDevice the app pairs in `window.paired`;
+ * `onConsole` hears the page's console (by default `BLE_DEBUG=1` prints it);
+ * `addPeripherals` sets up the emulated devices before the page loads, and
+ * what it returns comes back as `ids`; the chooser picks the device whose
+ * address `wanted()` gives, once per prompt. Whatever opened is closed
+ * again if a later step fails.
+ */
+async function openBluetoothPage({ features = [], extraArgs = [], keepPaired = false, onConsole, addPeripherals, wanted }) {
+  const hub = await Hub.start();
+  let browser;
+  try {
+    browser = await launchBrowser({
+      extraArgs: [`--enable-features=${['WebBluetooth', ...features].join(',')}`, ...extraArgs],
+    });
+    const context = await browser.newContext();
+    if (keepPaired) {
+      // The test reaches the very BluetoothDevice object the app paired.
+      await context.addInitScript(() => {
+        const requestDevice = Bluetooth.prototype.requestDevice;
+        Bluetooth.prototype.requestDevice = async function (...options) {
+          window.paired = await requestDevice.apply(this, options);
+          return window.paired;
+        };
+      });
+    }
+    const page = await context.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', onConsole ?? ((m) => { if (process.env.BLE_DEBUG) console.log('page:', m.text()); }));
+    const adapter = await browser.newBrowserCDPSession();
+    await adapter.send('BluetoothEmulation.enable', { state: 'powered-on', leSupported: true });
+    const peripherals = new Peripherals(adapter);
+    const ids = await addPeripherals(peripherals);
+    await page.goto(hub.url);
+    await page.waitForSelector('[role="status"].connection[data-state="connected"]', { timeout: 20_000 });
+    const access = await context.newCDPSession(page);
+    await access.send('DeviceAccess.enable');
+    const answered = new Set();
+    access.on('DeviceAccess.deviceRequestPrompted', async ({ id, devices }) => {
+      const device = devices.find((d) => d.id === wanted());
+      if (answered.has(id) || !device) return;
+      answered.add(id);
+      await access.send('DeviceAccess.selectPrompt', { id, deviceId: device.id });
+    });
+    return { hub, browser, page, peripherals, ids, pageErrors };
+  } catch (error) {
+    await browser?.close();
+    await hub.dispose();
+    throw error;
+  }
+}
+
 describe('Bluetooth devices paired in the browser', () => {
   let hub;
   let browser;
@@ -96,36 +151,23 @@ describe('Bluetooth devices paired in the browser', () => {
   let peripherals;
   let thermometer;
   let fan;
+  let pageErrors;
+  // The chooser picks whichever device the test asked for.
   let choose = null;
-  const pageErrors = [];
 
   before(async () => {
-    hub = await Hub.start();
-    browser = await launchBrowser({ extraArgs: ['--enable-features=WebBluetooth'] });
-    const context = await browser.newContext();
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (m) => { if (process.env.BLE_DEBUG) console.log('page:', m.text()); });
-    const adapter = await browser.newBrowserCDPSession();
-    await adapter.send('BluetoothEmulation.enable', { state: 'powered-on', leSupported: true });
-    peripherals = new Peripherals(adapter);
-    thermometer = await peripherals.add(THERMOMETER, 'ATC_F02AED', {
-      [ESS]: { [TEMPERATURE]: le16(2150), [HUMIDITY]: le16(4825) },
-      [BATTERY]: { [BATTERY_LEVEL]: Buffer.from([87]) },
-    });
-    fan = await peripherals.add(FAN, 'Desk fan', { [AIO]: { [DIGITAL]: Buffer.from([0x00]) } });
-    await page.goto(hub.url);
-    await page.waitForSelector('[role="status"].connection[data-state="connected"]', { timeout: 20_000 });
-    // The chooser: pick whichever device the test asked for, once per prompt.
-    const access = await context.newCDPSession(page);
-    await access.send('DeviceAccess.enable');
-    const answered = new Set();
-    access.on('DeviceAccess.deviceRequestPrompted', async ({ id, devices }) => {
-      const wanted = devices.find((d) => d.id === choose);
-      if (answered.has(id) || !wanted) return;
-      answered.add(id);
-      await access.send('DeviceAccess.selectPrompt', { id, deviceId: wanted.id });
-    });
+    let ids;
+    ({ hub, browser, page, peripherals, ids, pageErrors } = await openBluetoothPage({
+      addPeripherals: async (emulated) => ({
+        thermometer: await emulated.add(THERMOMETER, 'ATC_F02AED', {
+          [ESS]: { [TEMPERATURE]: le16(2150), [HUMIDITY]: le16(4825) },
+          [BATTERY]: { [BATTERY_LEVEL]: Buffer.from([87]) },
+        }),
+        fan: await emulated.add(FAN, 'Desk fan', { [AIO]: { [DIGITAL]: Buffer.from([0x00]) } }),
+      }),
+      wanted: () => choose,
+    }));
+    ({ thermometer, fan } = ids);
   });
 
   after(async () => {
@@ -234,45 +276,21 @@ describe('BTHome advertisements where the browser can watch them', () => {
   let browser;
   let page;
   let peripherals;
-  const pageErrors = [];
+  let pageErrors;
   const warnings = [];
 
   before(async () => {
-    hub = await Hub.start();
-    // watchAdvertisements() is behind the experimental features in Chromium 156.
-    browser = await launchBrowser({
-      extraArgs: ['--enable-features=WebBluetooth', '--enable-experimental-web-platform-features'],
-    });
-    const context = await browser.newContext();
-    // The test reaches the very BluetoothDevice object the app paired.
-    await context.addInitScript(() => {
-      const requestDevice = Bluetooth.prototype.requestDevice;
-      Bluetooth.prototype.requestDevice = async function (...options) {
-        window.paired = await requestDevice.apply(this, options);
-        return window.paired;
-      };
-    });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
-    const adapter = await browser.newBrowserCDPSession();
-    await adapter.send('BluetoothEmulation.enable', { state: 'powered-on', leSupported: true });
-    peripherals = new Peripherals(adapter);
-    await peripherals.add(SENSOR, 'ATC_BTHOME', {
-      [ESS]: { [TEMPERATURE]: le16(2150) },
-      [BATTERY]: { [BATTERY_LEVEL]: Buffer.from([87]) },
-    });
-    await page.goto(hub.url);
-    await page.waitForSelector('[role="status"].connection[data-state="connected"]', { timeout: 20_000 });
-    const access = await context.newCDPSession(page);
-    await access.send('DeviceAccess.enable');
-    const answered = new Set();
-    access.on('DeviceAccess.deviceRequestPrompted', async ({ id, devices }) => {
-      const wanted = devices.find((d) => d.id === SENSOR);
-      if (answered.has(id) || !wanted) return;
-      answered.add(id);
-      await access.send('DeviceAccess.selectPrompt', { id, deviceId: wanted.id });
-    });
+    ({ hub, browser, page, peripherals, pageErrors } = await openBluetoothPage({
+      // watchAdvertisements() is behind the experimental features in Chromium 156.
+      extraArgs: ['--enable-experimental-web-platform-features'],
+      keepPaired: true,
+      onConsole: (m) => { if (m.type() === 'warning') warnings.push(m.text()); },
+      addPeripherals: (emulated) => emulated.add(SENSOR, 'ATC_BTHOME', {
+        [ESS]: { [TEMPERATURE]: le16(2150) },
+        [BATTERY]: { [BATTERY_LEVEL]: Buffer.from([87]) },
+      }),
+      wanted: () => SENSOR,
+    }));
   });
 
   after(async () => {
@@ -349,40 +367,17 @@ describe('Bluetooth readings through a hub outage, and Forget', () => {
   let page;
   let peripherals;
   let thermometer;
-  const pageErrors = [];
+  let pageErrors;
 
   before(async () => {
-    hub = await Hub.start();
-    browser = await launchBrowser({ extraArgs: ['--enable-features=WebBluetooth,WebBluetoothNewPermissionsBackend'] });
-    const context = await browser.newContext();
-    // The test reaches the very BluetoothDevice object the app paired.
-    await context.addInitScript(() => {
-      const requestDevice = Bluetooth.prototype.requestDevice;
-      Bluetooth.prototype.requestDevice = async function (...options) {
-        window.paired = await requestDevice.apply(this, options);
-        return window.paired;
-      };
-    });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (m) => { if (process.env.BLE_DEBUG) console.log('page:', m.text()); });
-    const adapter = await browser.newBrowserCDPSession();
-    await adapter.send('BluetoothEmulation.enable', { state: 'powered-on', leSupported: true });
-    peripherals = new Peripherals(adapter);
-    thermometer = await peripherals.add(THERMOMETER, 'ATC_F02AED', {
-      [ESS]: { [TEMPERATURE]: le16(2150), [HUMIDITY]: le16(4825) },
-    });
-    await page.goto(hub.url);
-    await page.waitForSelector('[role="status"].connection[data-state="connected"]', { timeout: 20_000 });
-    const access = await context.newCDPSession(page);
-    await access.send('DeviceAccess.enable');
-    const answered = new Set();
-    access.on('DeviceAccess.deviceRequestPrompted', async ({ id, devices }) => {
-      const wanted = devices.find((d) => d.id === THERMOMETER);
-      if (answered.has(id) || !wanted) return;
-      answered.add(id);
-      await access.send('DeviceAccess.selectPrompt', { id, deviceId: wanted.id });
-    });
+    ({ hub, browser, page, peripherals, ids: thermometer, pageErrors } = await openBluetoothPage({
+      features: ['WebBluetoothNewPermissionsBackend'],
+      keepPaired: true,
+      addPeripherals: (emulated) => emulated.add(THERMOMETER, 'ATC_F02AED', {
+        [ESS]: { [TEMPERATURE]: le16(2150), [HUMIDITY]: le16(4825) },
+      }),
+      wanted: () => THERMOMETER,
+    }));
   });
 
   after(async () => {
