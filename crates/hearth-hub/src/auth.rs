@@ -21,6 +21,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeDelta, Utc};
+use hearth_core::DeviceId;
 use rand::TryRngCore;
 use rand::rngs::OsRng;
 use serde_json::Value;
@@ -405,7 +406,18 @@ impl Accounts {
 
     /// A new token allowing `scopes`, with its secret (shown once).
     pub fn create_token(&self, name: &str, scopes: &[Scope]) -> Result<NewToken, StoreError> {
-        lock(&self.tokens).create(name, scopes, self.now())
+        self.create_bound_token(name, scopes, None)
+    }
+
+    /// A new token allowing `scopes`, which as an ingest token speaks only
+    /// for `devices` when given, with its secret (shown once).
+    pub fn create_bound_token(
+        &self,
+        name: &str,
+        scopes: &[Scope],
+        devices: Option<&[DeviceId]>,
+    ) -> Result<NewToken, StoreError> {
+        lock(&self.tokens).create_bound(name, scopes, devices, self.now())
     }
 
     /// Revokes token `id` and closes the sockets it opened; `None` if there

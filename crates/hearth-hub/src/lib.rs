@@ -52,7 +52,7 @@ pub use mqtt::{MqttConfig, MqttTls};
 pub use server::{Config, Error, Server};
 pub use simulator::{MAX_SPEED, SimulatorConfig};
 pub use store::sqlite::tokens::Tokens;
-pub use store::tokens::{NewToken, Scope, TokenInfo};
+pub use store::tokens::{NewToken, Scope, TokenInfo, check_binding};
 pub use store::users::{AuditEntry, Role, User};
 pub use store::{Committed, Retention, StoreError};
 pub use tls::{Tls, TlsError};

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::TimeDelta;
 use clap::{Parser, Subcommand};
-use hearth_hub::{AccountError, Accounts, AuthSettings, Role, Scope, Tls, Tokens};
+use hearth_hub::{AccountError, Accounts, AuthSettings, Role, Scope, Tls, Tokens, check_binding};
 use hearth_hub::{
     Config, MAX_SPEED, MqttConfig, MqttTls, Place, Retention, Server, SimulatorConfig,
 };
@@ -415,8 +415,14 @@ enum TokenAction {
         /// What it allows; repeat for several.
         #[arg(long, value_name = "SCOPE", default_value = "ingest", value_parser = parse_scope)]
         scope: Vec<Scope>,
+        /// Only these devices, comma-separated (`shed-thermometer,shed-door`):
+        /// the token may describe and send readings for no others. Needs the
+        /// ingest scope; left out, the token speaks for any device.
+        #[arg(long, value_name = "IDS", value_delimiter = ',')]
+        devices: Option<Vec<String>>,
     },
-    /// List every token (never the secrets): id, name, scopes, created, revoked.
+    /// List every token (never the secrets): id, name, scopes, devices,
+    /// created, revoked.
     List,
     /// Revoke a token at once, even on a running hub.
     Revoke {
@@ -445,10 +451,19 @@ fn token(data_dir: &std::path::Path, action: &TokenAction) -> anyhow::Result<()>
     let now = chrono::Utc::now();
     let mut stdout = std::io::stdout().lock();
     match action {
-        TokenAction::Create { name, scope } => {
+        TokenAction::Create {
+            name,
+            scope,
+            devices,
+        } => {
             let mut scopes = scope.clone();
             scopes.dedup();
-            let created = tokens.create(name, &scopes, now)?;
+            let devices = devices
+                .as_ref()
+                .map(|devices| check_binding(&scopes, devices))
+                .transpose()
+                .map_err(|error| anyhow::anyhow!("--devices: {error}"))?;
+            let created = tokens.create_bound(name, &scopes, devices.as_deref(), now)?;
             eprintln!(
                 "Created token {} ({name}); it is shown only now, so keep it:",
                 created.info.id
@@ -456,13 +471,20 @@ fn token(data_dir: &std::path::Path, action: &TokenAction) -> anyhow::Result<()>
             writeln!(stdout, "{}", created.secret)?;
         }
         TokenAction::List => {
-            writeln!(stdout, "id\tname\tscopes\tcreated\trevoked")?;
+            writeln!(stdout, "id\tname\tscopes\tcreated\trevoked\tdevices")?;
             for info in tokens.list()? {
                 let scopes: Vec<&str> = info.scopes.iter().map(|scope| scope.name()).collect();
                 let revoked = info.revoked.map(|at| at.to_rfc3339()).unwrap_or_default();
+                let devices = match &info.devices {
+                    None => "any".to_owned(),
+                    Some(devices) => {
+                        let ids: Vec<&str> = devices.iter().map(|id| id.as_str()).collect();
+                        ids.join(",")
+                    }
+                };
                 writeln!(
                     stdout,
-                    "{}\t{}\t{}\t{}\t{revoked}",
+                    "{}\t{}\t{}\t{}\t{revoked}\t{devices}",
                     info.id,
                     info.name,
                     scopes.join(" "),

@@ -10,11 +10,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use hearth_core::DeviceId;
 use serde::{Deserialize, Serialize};
 
 use super::{AccountError, Accounts, COOKIE, Caller, Principal, Refusal, UserChange};
 use crate::api::{self, ApiError};
-use crate::store::tokens::{Scope, TokenInfo};
+use crate::store::tokens::{Scope, TokenInfo, check_binding};
 use crate::store::users::{AuditEntry, Role, User};
 
 /// Audit entries answered when `limit` is left out, and the most answered.
@@ -388,6 +389,8 @@ struct TokenJson {
     id: i64,
     name: String,
     scopes: Vec<&'static str>,
+    /// The devices an ingest token may speak for; `null` for any device.
+    devices: Option<Vec<DeviceId>>,
     #[serde(with = "hearth_core::rfc3339")]
     created: DateTime<Utc>,
     #[serde(with = "hearth_core::rfc3339::option")]
@@ -402,6 +405,7 @@ impl From<TokenInfo> for TokenJson {
             id: info.id,
             name: info.name,
             scopes: info.scopes.iter().map(|scope| scope.name()).collect(),
+            devices: info.devices,
             created: info.created,
             revoked: info.revoked,
             secret: None,
@@ -421,9 +425,13 @@ async fn tokens(State(accounts): State<Arc<Accounts>>) -> Result<Json<Vec<TokenJ
 struct NewToken {
     name: String,
     scopes: Vec<String>,
+    /// Binds an ingest token to these devices; left out for any device.
+    #[serde(default)]
+    devices: Option<Vec<String>>,
 }
 
-/// `POST /api/tokens` `{"name", "scopes"}`: 201 with the secret, shown once.
+/// `POST /api/tokens` `{"name", "scopes", "devices"?}`: 201 with the secret,
+/// shown once.
 async fn create_token(
     State(accounts): State<Arc<Accounts>>,
     caller: Caller,
@@ -452,14 +460,25 @@ async fn create_token(
             "a token needs at least one scope".into(),
         ));
     }
-    let created = blocking(move || accounts.create_token(&name, &scopes))
+    let devices = match &new.devices {
+        None => None,
+        Some(devices) => Some(check_binding(&scopes, devices).map_err(ApiError::BadRequest)?),
+    };
+    let created = blocking(move || accounts.create_bound_token(&name, &scopes, devices.as_deref()))
         .await?
         .map_err(|error| ApiError::Internal(error.to_string()))?;
     let mut answer = TokenJson::from(created.info);
+    let binding = match &answer.devices {
+        None => "any device".to_owned(),
+        Some(devices) => {
+            let ids: Vec<&str> = devices.iter().map(DeviceId::as_str).collect();
+            format!("only {}", ids.join(", "))
+        }
+    };
     caller.audit(
         "token.create",
         format!(
-            "{} ({}): {}",
+            "{} ({}): {}; {binding}",
             answer.id,
             answer.name,
             answer.scopes.join(" ")

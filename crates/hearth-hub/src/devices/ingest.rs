@@ -1,7 +1,8 @@
 //! `POST /api/ingest`: a batch of readings from a script or a device that
 //! cannot hold a WebSocket, with a bearer token of scope `ingest`. The answer
 //! comes only once every accepted reading is committed to the store, so a
-//! sender that gets a 200 may forget what it sent.
+//! sender that gets a 200 may forget what it sent. A token bound to devices
+//! may only send theirs.
 
 use axum::Json;
 use axum::body::{Body, to_bytes};
@@ -47,6 +48,20 @@ pub(crate) async fn ingest(
                 .into_response();
         }
     };
+    // A batch that names a device the token may not speak for is refused
+    // whole, so a sender never has to work out which part was stored.
+    let strangers = token.strangers(
+        batch
+            .devices
+            .iter()
+            .map(|description| &description.id)
+            .chain(batch.readings.iter().map(|item| &item.device)),
+    );
+    if !strangers.is_empty() {
+        let message = token.refusal(&strangers);
+        tracing::warn!(%message, "ingest refused");
+        return ApiError::Forbidden(message).into_response();
+    }
     match store(&state, batch).await {
         Ok(report) => {
             tracing::debug!(token = %token.name, accepted = report.accepted, rejected = report.rejected, "ingested");

@@ -119,6 +119,7 @@ async fn session(
     let id = endpoint.next_session();
     tracing::info!(session = id, token = %token.name, "device connected");
     let (mut connection, queue) = Connection::open(&endpoint, id, ADAPTER);
+    connection.speak_as(token.clone());
     let welcome = HubMessage::Welcome {
         protocol: DEVICE_PROTOCOL_VERSION,
         hub: endpoint.hub.info().clone(),
@@ -167,6 +168,10 @@ pub(super) struct Connection {
     /// Where the relay sends commands for this connection's devices.
     commands: mpsc::Sender<AdapterCommand>,
     owned: HashSet<DeviceId>,
+    /// The device token this connection speaks with, whose binding limits
+    /// which devices it may describe and report for; `None` for a browser's
+    /// gateway, which its user's rooms limit instead.
+    token: Option<TokenInfo>,
     /// Commands sent to the device, by request id, with who waits for each.
     waiting: HashMap<String, (DeviceId, Reply)>,
     requests: u64,
@@ -187,10 +192,27 @@ impl Connection {
             adapter,
             commands,
             owned: HashSet::new(),
+            token: None,
             waiting: HashMap::new(),
             requests: 0,
         };
         (connection, queue)
+    }
+
+    /// Limits the connection to the devices `token` may speak for.
+    fn speak_as(&mut self, token: TokenInfo) {
+        self.token = Some(token);
+    }
+
+    /// Refuses `device` when the connection's token is bound to others.
+    fn may_speak_for(&self, device: &DeviceId) -> Result<(), CommandError> {
+        match &self.token {
+            Some(token) if !token.may_speak_for(device) => Err(CommandError::new(
+                ErrorCode::Forbidden,
+                token.refusal(std::slice::from_ref(device)),
+            )),
+            _ => Ok(()),
+        }
     }
 
     async fn run(
@@ -283,6 +305,10 @@ impl Connection {
                 let mut taken = Vec::new();
                 for description in devices {
                     let id = description.id.clone();
+                    if let Err(error) = self.may_speak_for(&id) {
+                        out.push(refuse(error, Some(id)));
+                        continue;
+                    }
                     match self
                         .endpoint
                         .claim(self.id, self.adapter, &self.commands, &description)
@@ -356,6 +382,7 @@ impl Connection {
     }
 
     fn owns(&self, device: &DeviceId) -> Result<(), CommandError> {
+        self.may_speak_for(device)?;
         if self.owned.contains(device) {
             Ok(())
         } else {

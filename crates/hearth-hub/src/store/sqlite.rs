@@ -162,6 +162,9 @@ const MIGRATIONS: &[&str] = &[
          action TEXT NOT NULL,
          detail TEXT NOT NULL
      );",
+    // 7: the devices an ingest token may speak for; NULL (every token made
+    // before) for any device.
+    "ALTER TABLE tokens ADD COLUMN devices TEXT; -- JSON array of device ids",
 ];
 
 /// How long to wait for a lock held by someone else before calling it locked.

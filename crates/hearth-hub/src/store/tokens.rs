@@ -7,6 +7,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use hearth_core::DeviceId;
 use rand::TryRngCore;
 use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
@@ -15,6 +16,13 @@ use super::StoreError;
 
 /// Every token starts with this, so a leaked one is easy to recognise.
 const PREFIX: &str = "hearth_";
+
+/// The most devices one token may be bound to; more is a gateway, which
+/// takes an unbound token.
+const MAX_DEVICES: usize = 100;
+
+/// The longest device id a binding names, as long as a described device's.
+const MAX_DEVICE_ID: usize = 200;
 
 /// What a token allows. A token never reaches the admin API (users, tokens,
 /// audit): that takes a person signed in as an admin.
@@ -57,6 +65,9 @@ pub struct TokenInfo {
     pub id: i64,
     pub name: String,
     pub scopes: Vec<Scope>,
+    /// The only devices an `ingest` token may speak for; `None` for any
+    /// device, as tokens made before bindings existed and a gateway's are.
+    pub devices: Option<Vec<DeviceId>>,
     pub created: DateTime<Utc>,
     pub revoked: Option<DateTime<Utc>>,
 }
@@ -69,6 +80,67 @@ impl TokenInfo {
             || (scope == Scope::Read && self.scopes.contains(&Scope::Control));
         self.revoked.is_none() && held
     }
+
+    /// Whether the token may describe `device`, or send its readings and
+    /// states.
+    pub fn may_speak_for(&self, device: &DeviceId) -> bool {
+        self.devices
+            .as_ref()
+            .is_none_or(|devices| devices.contains(device))
+    }
+
+    /// Of `devices`, those the token may not speak for, each once, in order.
+    pub fn strangers<'a>(&self, devices: impl IntoIterator<Item = &'a DeviceId>) -> Vec<DeviceId> {
+        let mut strangers: Vec<DeviceId> = Vec::new();
+        for device in devices {
+            if !self.may_speak_for(device) && !strangers.contains(device) {
+                strangers.push(device.clone());
+            }
+        }
+        strangers
+    }
+
+    /// Why the token may not speak for `devices`, for a refusal and the log.
+    pub fn refusal(&self, devices: &[DeviceId]) -> String {
+        let names: Vec<&str> = devices.iter().map(DeviceId::as_str).collect();
+        format!("token {} may not speak for {}", self.name, names.join(", "))
+    }
+}
+
+/// Checks a binding a person asked for: device ids with 1 to 200
+/// characters, no commas (the command line and the dashboard separate ids
+/// with them), at most [`MAX_DEVICES`], and only on a token with the
+/// `ingest` scope, since the binding limits nothing else. Duplicates are
+/// dropped and surrounding spaces trimmed.
+pub fn check_binding(scopes: &[Scope], devices: &[String]) -> Result<Vec<DeviceId>, String> {
+    if !scopes.contains(&Scope::Ingest) {
+        return Err(
+            "`devices` limits what an ingest token may send; add the ingest scope or leave devices out"
+                .into(),
+        );
+    }
+    let mut bound: Vec<DeviceId> = Vec::new();
+    for text in devices {
+        let id = text.trim();
+        if id.is_empty() || id.chars().count() > MAX_DEVICE_ID || id.contains(',') {
+            return Err(format!(
+                "device id {text:?} must have 1 to {MAX_DEVICE_ID} characters and no comma"
+            ));
+        }
+        let id = DeviceId::new(id);
+        if !bound.contains(&id) {
+            bound.push(id);
+        }
+    }
+    if bound.is_empty() {
+        return Err("a token bound to devices names at least one".into());
+    }
+    if bound.len() > MAX_DEVICES {
+        return Err(format!(
+            "a token may be bound to at most {MAX_DEVICES} devices; give a gateway an unbound token"
+        ));
+    }
+    Ok(bound)
 }
 
 /// A token just created: the only time its secret exists outside the holder.
@@ -124,6 +196,22 @@ pub(crate) fn scopes_from_sql(text: &str) -> Vec<Scope> {
         .collect()
 }
 
+/// A binding as stored: a JSON array of ids, or NULL for any device.
+pub(crate) fn devices_to_sql(devices: Option<&[DeviceId]>) -> Option<String> {
+    devices.map(|devices| serde_json::to_string(devices).unwrap_or_else(|_| "[]".into()))
+}
+
+/// A stored binding; one that does not parse binds the token to nothing
+/// rather than to everything, so a damaged row cannot widen a token.
+pub(crate) fn devices_from_sql(text: Option<String>) -> Option<Vec<DeviceId>> {
+    text.map(|text| {
+        serde_json::from_str(&text).unwrap_or_else(|error| {
+            tracing::error!(%error, "a token's stored devices do not parse; it speaks for none");
+            Vec::new()
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +237,58 @@ mod tests {
             [Scope::Ingest, Scope::Control]
         );
         assert_eq!(scopes_from_sql(""), []);
+    }
+
+    #[test]
+    fn bindings_are_checked_trimmed_and_deduplicated() {
+        let ids =
+            |texts: &[&str]| -> Vec<String> { texts.iter().map(|t| (*t).to_owned()).collect() };
+        assert_eq!(
+            check_binding(&[Scope::Ingest], &ids(&[" shed ", "porch", "shed"])),
+            Ok(vec![DeviceId::new("shed"), DeviceId::new("porch")])
+        );
+        let many: Vec<String> = (0..=MAX_DEVICES).map(|n| format!("d{n}")).collect();
+        let table: [(&[Scope], Vec<String>, &str); 5] = [
+            (&[Scope::Read], ids(&["shed"]), "add the ingest scope"),
+            (&[Scope::Ingest], ids(&[" "]), "1 to 200 characters"),
+            (&[Scope::Ingest], ids(&["a,b"]), "no comma"),
+            (&[Scope::Ingest], Vec::new(), "at least one"),
+            (&[Scope::Ingest], many, "at most 100"),
+        ];
+        for (scopes, devices, words) in table {
+            let error = check_binding(scopes, &devices).unwrap_err();
+            assert!(error.contains(words), "{devices:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_bound_token_speaks_only_for_its_devices_and_an_unbound_one_for_all() {
+        let mut token = TokenInfo {
+            id: 1,
+            name: "shed-sensor".into(),
+            scopes: vec![Scope::Ingest],
+            devices: Some(vec![DeviceId::new("shed")]),
+            created: DateTime::UNIX_EPOCH,
+            revoked: None,
+        };
+        let (shed, living) = (DeviceId::new("shed"), DeviceId::new("living-room"));
+        assert!(token.may_speak_for(&shed) && !token.may_speak_for(&living));
+        assert_eq!(
+            token.strangers([&shed, &living, &living]),
+            std::slice::from_ref(&living)
+        );
+        assert_eq!(
+            token.refusal(std::slice::from_ref(&living)),
+            "token shed-sensor may not speak for living-room"
+        );
+        token.devices = None;
+        assert!(token.may_speak_for(&living));
+        assert_eq!(devices_from_sql(devices_to_sql(None)), None);
+        let bound = [shed.clone()];
+        assert_eq!(
+            devices_from_sql(devices_to_sql(Some(&bound))),
+            Some(vec![shed])
+        );
+        assert_eq!(devices_from_sql(Some("nonsense".into())), Some(Vec::new()));
     }
 }

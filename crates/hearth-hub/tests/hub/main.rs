@@ -23,5 +23,6 @@ mod limits;
 mod mqtt;
 mod openapi;
 mod tls;
+mod token_devices;
 mod tokens_cli;
 mod websocket;

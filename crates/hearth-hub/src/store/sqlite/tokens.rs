@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use hearth_core::DeviceId;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{at, open_beside_hub};
@@ -18,7 +19,7 @@ use crate::store::tokens::{self, NewToken, Scope, TokenInfo};
 /// hub to finish its batch.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-const COLUMNS: &str = "id, name, scopes, created_us, revoked_us";
+const COLUMNS: &str = "id, name, scopes, created_us, revoked_us, devices";
 
 /// The token table of one data directory.
 #[derive(Debug)]
@@ -42,21 +43,36 @@ impl Tokens {
         scopes: &[Scope],
         now: DateTime<Utc>,
     ) -> Result<NewToken, StoreError> {
+        self.create_bound(name, scopes, None, now)
+    }
+
+    /// As [`Tokens::create`], bound to `devices` when given (checked by
+    /// [`tokens::check_binding`]).
+    pub fn create_bound(
+        &self,
+        name: &str,
+        scopes: &[Scope],
+        devices: Option<&[DeviceId]>,
+        now: DateTime<Utc>,
+    ) -> Result<NewToken, StoreError> {
         let secret = tokens::generate()?;
         let created_us = now.timestamp_micros();
         self.conn.execute(
-            "INSERT INTO tokens (name, hash, scopes, created_us) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO tokens (name, hash, scopes, created_us, devices)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 name,
                 tokens::hash(&secret).as_slice(),
                 tokens::scopes_to_sql(scopes),
-                created_us
+                created_us,
+                tokens::devices_to_sql(devices)
             ],
         )?;
         let info = TokenInfo {
             id: self.conn.last_insert_rowid(),
             name: name.to_owned(),
             scopes: scopes.to_vec(),
+            devices: devices.map(<[DeviceId]>::to_vec),
             created: at(created_us),
             revoked: None,
         };
@@ -111,6 +127,7 @@ fn info(row: &Row<'_>) -> rusqlite::Result<TokenInfo> {
         scopes: tokens::scopes_from_sql(&row.get::<_, String>(2)?),
         created: at(row.get(3)?),
         revoked: row.get::<_, Option<i64>>(4)?.map(at),
+        devices: tokens::devices_from_sql(row.get(5)?),
     })
 }
 
@@ -160,5 +177,41 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
+    }
+
+    #[test]
+    fn tokens_from_before_bindings_read_back_unbound_and_new_ones_keep_theirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap();
+        {
+            // A database as a hub before migration 7 left it, with a token.
+            let conn = Connection::open(dir.path().join(super::super::FILE_NAME)).unwrap();
+            for sql in &super::super::MIGRATIONS[..6] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 6).unwrap();
+            conn.execute(
+                "INSERT INTO tokens (name, hash, scopes, created_us) VALUES ('old', ?1, 'ingest', 0)",
+                [tokens::hash("hearth_old").as_slice()],
+            )
+            .unwrap();
+        }
+        let tokens = Tokens::open(dir.path()).unwrap();
+        let bound = [DeviceId::new("shed-thermometer")];
+        let shed = tokens
+            .create_bound("shed", &[Scope::Ingest], Some(&bound), now)
+            .unwrap();
+        let listed: Vec<(String, Option<Vec<DeviceId>>)> = tokens
+            .list()
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.name, t.devices))
+            .collect();
+        assert_eq!(
+            listed,
+            [("old".into(), None), ("shed".into(), Some(bound.to_vec()))]
+        );
+        let found = find(&tokens.conn, &tokens::hash(&shed.secret)).unwrap();
+        assert_eq!(found, Some(shed.info));
     }
 }
