@@ -43,6 +43,7 @@ pub(crate) mod rule_traces;
 pub(crate) mod setpoint_stepper;
 pub(crate) mod sign_out;
 pub(crate) mod sparkline;
+pub(crate) mod token_devices;
 pub(crate) mod token_secret;
 pub(crate) mod trend_arrow;
 pub(crate) mod unit_toggle;

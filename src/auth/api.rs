@@ -131,6 +131,9 @@ pub(crate) struct TokenEntry {
     pub(crate) id: i64,
     pub(crate) name: String,
     pub(crate) scopes: Vec<String>,
+    /// The only devices an ingest token may speak for; `None` for any.
+    #[serde(default)]
+    pub(crate) devices: Option<Vec<String>>,
     pub(crate) created: DateTime<Utc>,
     #[serde(default)]
     pub(crate) revoked: Option<DateTime<Utc>>,
@@ -152,9 +155,18 @@ pub(crate) async fn tokens() -> Result<Vec<TokenEntry>, String> {
     Err(refusal(&answer))
 }
 
-/// Creates a token; the answer carries its secret, this once.
-pub(crate) async fn create_token(name: &str, scopes: &[&str]) -> Result<TokenEntry, String> {
-    let body = serde_json::json!({ "name": name, "scopes": scopes }).to_string();
+/// Creates a token, bound to `devices` when given; the answer carries its
+/// secret, this once.
+pub(crate) async fn create_token(
+    name: &str,
+    scopes: &[&str],
+    devices: Option<Vec<String>>,
+) -> Result<TokenEntry, String> {
+    let mut body = serde_json::json!({ "name": name, "scopes": scopes });
+    if let Some(devices) = devices {
+        body["devices"] = devices.into();
+    }
+    let body = body.to_string();
     let answer = send("POST", "/api/tokens", Some(&body))
         .await
         .map_err(|()| "The hub cannot be reached.".to_owned())?;

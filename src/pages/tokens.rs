@@ -1,6 +1,7 @@
 //! `/tokens`, for admins: the API tokens devices and scripts hold (name,
-//! scopes, when made, whether revoked), a form to make one, whose secret is
-//! shown once, and Revoke on each.
+//! scopes, the devices an ingest token is bound to, when made, whether
+//! revoked), a form to make one, whose secret is shown once, and Revoke on
+//! each.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,6 +11,7 @@ use crate::auth::api::{self, SCOPES, TokenEntry};
 use crate::automations::when;
 use crate::components::admin_list::AdminList;
 use crate::components::back_link::BackLink;
+use crate::components::token_devices::{DeviceBinding, TokenDevices, devices_text};
 use crate::components::token_secret::TokenSecret;
 
 #[component]
@@ -23,18 +25,28 @@ pub(crate) fn TokensPage() -> impl IntoView {
     reload();
     let name = RwSignal::new(String::new());
     let scopes = RwSignal::new(vec!["ingest"]);
+    let binding = RwSignal::new(DeviceBinding::default());
+    let ingest = move || scopes.with(|s| s.contains(&"ingest"));
     let created = RwSignal::new(None::<TokenEntry>);
     let error = RwSignal::new(None::<String>);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let wanted = name.get_untracked();
         let chosen = scopes.get_untracked();
+        // A binding limits only what an ingest token sends; the picker is
+        // hidden without that scope, and so is what was picked in it.
+        let devices = if ingest() {
+            binding.with_untracked(DeviceBinding::devices)
+        } else {
+            None
+        };
         error.set(None);
         spawn_local(async move {
-            match api::create_token(wanted.trim(), &chosen).await {
+            match api::create_token(wanted.trim(), &chosen, devices).await {
                 Ok(token) => {
                     created.try_set(Some(token));
                     name.try_set(String::new());
+                    binding.try_set(DeviceBinding::default());
                     reload();
                 }
                 Err(message) => {
@@ -66,6 +78,7 @@ pub(crate) fn TokensPage() -> impl IntoView {
             <tr data-token=id.to_string()>
                 <td>{token.name}</td>
                 <td>{token.scopes.join(", ")}</td>
+                <td>{devices_text(token.devices.as_deref())}</td>
                 <td>{when(token.created)}</td>
                 <td>{state}</td>
             </tr>
@@ -116,6 +129,9 @@ pub(crate) fn TokensPage() -> impl IntoView {
                         })
                         .collect_view()}
                 </fieldset>
+                <Show when=ingest>
+                    <TokenDevices binding />
+                </Show>
                 <button type="submit">"Create token"</button>
             </form>
             <p class="login-error" role="alert">{move || error.get()}</p>
@@ -131,7 +147,7 @@ pub(crate) fn TokensPage() -> impl IntoView {
                 loaded=list
                 empty="No tokens yet."
                 class="audit-log token-list"
-                columns=&["Name", "Scopes", "Made", "State"]
+                columns=&["Name", "Scopes", "Devices", "Made", "State"]
                 row
             />
         </main>
