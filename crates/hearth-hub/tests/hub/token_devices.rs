@@ -6,7 +6,7 @@ use std::process::Command;
 
 use chrono::Utc;
 use hearth_core::device_protocol::{DeviceMessage, HubMessage};
-use hearth_core::{DeviceId, ErrorCode, Metric, ServerMessage};
+use hearth_core::{DeviceId, DeviceState, ErrorCode, Metric, ServerMessage};
 use serde_json::{Value, json};
 
 use crate::support::{Auth, Client, DeviceSocket, TestHub, data_dir, find, thermometer};
@@ -103,6 +103,22 @@ async fn a_bound_token_speaks_for_its_own_device_and_is_refused_for_another() {
         "token shed-sensor may not speak for living-room-thermometer"
     );
 
+    shed.send(&DeviceMessage::State {
+        device: DeviceId::new("porch-light"),
+        state: DeviceState {
+            on: Some(true),
+            ..DeviceState::default()
+        },
+    })
+    .await;
+    let HubMessage::Error { code, device, .. } = shed.next().await else {
+        panic!("expected a refusal");
+    };
+    assert_eq!(
+        (code, device.as_ref().map(DeviceId::as_str)),
+        (ErrorCode::Forbidden, Some("porch-light"))
+    );
+
     // The connection carries on for its own device.
     shed.send(&reading("shed-thermometer", 7.5)).await;
     assert_eq!(seen(&mut browser, "shed-thermometer").await, 7.5);
@@ -118,6 +134,7 @@ async fn a_bound_token_speaks_for_its_own_device_and_is_refused_for_another() {
             .iter()
             .all(|r| r.value != 35.0)
     );
+    assert_ne!(find(&devices, "porch-light").state.on, Some(true));
     hub.shut_down().await.unwrap();
 }
 
