@@ -63,7 +63,9 @@ pub(crate) fn TokenDevices(binding: RwSignal<DeviceBinding>) -> impl IntoView {
             .collect::<Vec<_>>()
     });
     view! {
-        <fieldset class="token-scopes token-devices">
+        // The Users page's wrapping checkbox row (`.user-rooms`) suits a list
+        // as long as a house's devices; `.token-devices` is for the tests.
+        <fieldset class="user-rooms token-devices">
             <legend>"Only these devices"</legend>
             {move || {
                 ids.get()
@@ -87,7 +89,7 @@ pub(crate) fn TokenDevices(binding: RwSignal<DeviceBinding>) -> impl IntoView {
                     .collect_view()
             }}
             <label>
-                "Not yet connected"
+                "Not yet connected "
                 <input
                     name="devices"
                     placeholder="shed-door, pond-probe"
