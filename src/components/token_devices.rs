@@ -63,9 +63,7 @@ pub(crate) fn TokenDevices(binding: RwSignal<DeviceBinding>) -> impl IntoView {
             .collect::<Vec<_>>()
     });
     view! {
-        // The Users page's wrapping checkbox row (`.user-rooms`) suits a list
-        // as long as a house's devices; `.token-devices` is for the tests.
-        <fieldset class="user-rooms token-devices">
+        <fieldset class="choice-row token-devices">
             <legend>"Only these devices"</legend>
             {move || {
                 ids.get()

@@ -16,7 +16,7 @@ pub(crate) fn UserRooms(choice: RwSignal<RoomChoice>) -> impl IntoView {
         choice.with_untracked(|choice| choice.offered(devices))
     });
     view! {
-        <fieldset class="user-rooms">
+        <fieldset class="choice-row">
             <legend>"Rooms"</legend>
             <label>
                 <input
