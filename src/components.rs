@@ -10,6 +10,7 @@ pub(crate) mod ble_card;
 pub(crate) mod ble_section;
 pub(crate) mod card_alert;
 pub(crate) mod card_footer;
+pub(crate) mod choice_boxes;
 pub(crate) mod confirm_question;
 pub(crate) mod connection_indicator;
 pub(crate) mod device_card;

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::app_context::use_app_context;
+use crate::components::choice_boxes::ChoiceBoxes;
 
 /// The devices a new ingest token is bound to. Ids are compared exactly, as
 /// the hub compares them (rooms, unlike ids, ignore case: see
@@ -65,27 +66,12 @@ pub(crate) fn TokenDevices(binding: RwSignal<DeviceBinding>) -> impl IntoView {
     view! {
         <fieldset class="choice-row token-devices">
             <legend>"Only these devices"</legend>
-            {move || {
-                ids.get()
-                    .into_iter()
-                    .map(|id| {
-                        let ticked = id.clone();
-                        let toggled = id.clone();
-                        view! {
-                            <label>
-                                <input
-                                    type="checkbox"
-                                    name="device"
-                                    value=id.clone()
-                                    prop:checked=move || binding.with(|b| b.has(&ticked))
-                                    on:change=move |_| binding.update(|b| b.toggle(&toggled))
-                                />
-                                {id}
-                            </label>
-                        }
-                    })
-                    .collect_view()
-            }}
+            <ChoiceBoxes
+                offered=ids
+                name="device"
+                ticked=Callback::new(move |id: String| binding.with(|b| b.has(&id)))
+                toggle=Callback::new(move |id: String| binding.update(|b| b.toggle(&id)))
+            />
             <label>
                 "Not yet connected "
                 <input

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::accounts::RoomChoice;
 use crate::app_context::use_app_context;
+use crate::components::choice_boxes::ChoiceBoxes;
 
 #[component]
 pub(crate) fn UserRooms(choice: RwSignal<RoomChoice>) -> impl IntoView {
@@ -27,28 +28,12 @@ pub(crate) fn UserRooms(choice: RwSignal<RoomChoice>) -> impl IntoView {
                 />
                 "Every room"
             </label>
-            {move || {
+            <ChoiceBoxes
                 offered
-                    .get()
-                    .into_iter()
-                    .map(|room| {
-                        let ticked = room.clone();
-                        let toggled = room.clone();
-                        view! {
-                            <label>
-                                <input
-                                    type="checkbox"
-                                    name="room"
-                                    value=room.clone()
-                                    prop:checked=move || choice.with(|c| c.has(&ticked))
-                                    on:change=move |_| choice.update(|c| c.toggle(&toggled))
-                                />
-                                {room}
-                            </label>
-                        }
-                    })
-                    .collect_view()
-            }}
+                name="room"
+                ticked=Callback::new(move |room: String| choice.with(|c| c.has(&room)))
+                toggle=Callback::new(move |room: String| choice.update(|c| c.toggle(&room)))
+            />
         </fieldset>
     }
 }
