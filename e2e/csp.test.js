@@ -42,6 +42,7 @@ describe('content security policy', () => {
     ['automations', 'main'],
     ['audit', 'table.audit-log, .audit-error, .empty'],
     ['tokens', 'form.token-form'],
+    ['users', 'ul.user-list li.user'],
     ['api/docs', 'body'],
   ]) {
     test(`/${path} runs without a single CSP violation`, async () => {
