@@ -431,3 +431,108 @@ async fn users_are_added_listed_and_removed_from_the_command_line_beside_a_runni
     }
     hub.shut_down().await.unwrap();
 }
+
+fn stdout_of(output: &Output) -> String {
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// `user list` as (name, role, rooms) rows.
+fn listed(dir: &str) -> Vec<(String, String, String)> {
+    stdout_of(&hearth_hub(&["--data-dir", dir, "user", "list"], ""))
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let row: Vec<&str> = line.split('\t').collect();
+            (row[0].to_owned(), row[1].to_owned(), row[2].to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_users_role_and_rooms_are_changed_from_the_command_line_beside_a_running_hub() {
+    let (_dir, path) = data_dir();
+    let hub = TestHub::start(&path).await;
+    let dir = path.to_str().unwrap();
+    let add = [
+        "--data-dir",
+        dir,
+        "user",
+        "add",
+        "cook",
+        "--role",
+        "member",
+        "--rooms",
+        "Kitchen",
+        "--password-stdin",
+    ];
+    stdout_of(&hearth_hub(&add, &format!("{PASSWORD}\n")));
+    let set = |args: &[&str]| {
+        let mut all = vec!["--data-dir", dir, "user", "set"];
+        all.extend_from_slice(args);
+        hearth_hub(&all, "")
+    };
+    let cook = |rows: Vec<(String, String, String)>| {
+        rows.into_iter()
+            .find(|(name, _, _)| name == "cook")
+            .map(|(_, role, rooms)| (role, rooms))
+            .unwrap()
+    };
+
+    let said = stdout_of(&set(&["cook", "--rooms", "Kitchen,Porch"]));
+    assert_eq!(said, "cook: rooms Kitchen → Kitchen, Porch");
+    let said = stdout_of(&set(&["cook", "--role", "viewer"]));
+    assert_eq!(said, "cook: role member → viewer");
+    assert_eq!(cook(listed(dir)), ("viewer".into(), "Kitchen,Porch".into()));
+    let (status, _, body) = hub.http_as(Auth::Admin, "GET", "/api/users", "").await;
+    assert_eq!(status, 200, "{body}");
+    let users: Value = serde_json::from_str(&body).unwrap();
+    let user = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|user| user["username"] == "cook")
+        .unwrap();
+    assert_eq!(
+        (&user["role"], &user["rooms"]),
+        (&json!("viewer"), &json!(["Kitchen", "Porch"])),
+        "the running hub sees the change at once"
+    );
+
+    let said = stdout_of(&set(&["cook", "--every-room"]));
+    assert_eq!(said, "cook: rooms Kitchen, Porch → every room");
+    assert_eq!(cook(listed(dir)), ("viewer".into(), "*".into()));
+    let said = stdout_of(&set(&["cook", "--role", "member", "--rooms", "Kitchen"]));
+    assert_eq!(
+        said,
+        "cook: role viewer → member, rooms every room → Kitchen"
+    );
+
+    let table: [(&[&str], &str); 6] = [
+        (&["admin", "--role", "member"], "last admin"),
+        (&["nobody", "--role", "viewer"], "there is no user nobody"),
+        (&["cook", "--role", "root"], "admin, member or viewer"),
+        (&["cook", "--rooms", " "], "a room name has"),
+        (
+            &["cook", "--rooms", "Kitchen", "--every-room"],
+            "cannot be used with",
+        ),
+        (&["cook"], "required"),
+    ];
+    for (args, words) in table {
+        let refused = set(args);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success(), "{args:?}");
+        assert!(stderr.contains(words), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    assert_eq!(
+        listed(dir),
+        [
+            ("admin".into(), "admin".into(), "*".into()),
+            ("cook".into(), "member".into(), "Kitchen".into())
+        ],
+        "a refused change changes nothing"
+    );
+    hub.shut_down().await.unwrap();
+}
