@@ -6,6 +6,7 @@
 //! that show or touch devices then keep to the caller's rooms. The audit log
 //! records commands, rule changes and account changes, with who made them.
 
+pub mod audit_text;
 mod limit;
 mod password;
 mod routes;
@@ -420,6 +421,11 @@ impl Accounts {
         lock(&self.tokens).create_bound(name, scopes, devices, self.now())
     }
 
+    /// Every token, revoked ones too, without their secrets.
+    pub fn tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
+        lock(&self.tokens).list()
+    }
+
     /// Revokes token `id` and closes the sockets it opened; `None` if there
     /// is no such token.
     pub fn revoke_token(&self, id: i64) -> Result<Option<TokenInfo>, StoreError> {
@@ -538,9 +544,10 @@ impl Accounts {
         lock(&self.users).token(&tokens::hash(secret))
     }
 
-    /// Adds an entry to the audit log; a failure is logged, never passed on,
-    /// since what was done is done.
-    pub(crate) fn record(&self, actor: &str, action: &str, detail: String) {
+    /// Adds an entry to the audit log, for the API's handlers (through
+    /// [`Caller`]) and the command line (actor `cli`) alike; a failure is
+    /// logged, never passed on, since what was done is done.
+    pub fn record(&self, actor: &str, action: &str, detail: String) {
         let entry = AuditEntry {
             at: self.now(),
             actor: actor.to_owned(),

@@ -39,7 +39,7 @@ use axum::routing::{any, get, post};
 use tokio::sync::watch;
 use tower_http::trace::TraceLayer;
 
-pub use auth::{AccountError, Accounts, AuthSettings, FirstRun, UserChange};
+pub use auth::{AccountError, Accounts, AuthSettings, FirstRun, UserChange, audit_text};
 pub use automation::{
     Automations, Clock, ManualClock, Notification, Outcome, Place, PlaceError, RuleError,
     RuleStatus, StepResult, Trace,

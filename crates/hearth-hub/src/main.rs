@@ -9,13 +9,16 @@ use anyhow::Context;
 use chrono::TimeDelta;
 use clap::{ArgGroup, Parser, Subcommand};
 use hearth_hub::{
-    AccountError, Accounts, AuthSettings, Role, Scope, Tls, Tokens, User, UserChange, check_binding,
+    AccountError, Accounts, AuthSettings, Role, Scope, Tls, UserChange, audit_text, check_binding,
 };
 use hearth_hub::{
     Config, MAX_SPEED, MqttConfig, MqttTls, Place, Retention, Server, SimulatorConfig,
 };
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
+
+/// Who the audit log says made a change from the command line.
+const CLI: &str = "cli";
 
 /// The Hearth hub: serves the dashboard and its live API, and runs a simulated
 /// house unless told not to.
@@ -396,11 +399,15 @@ fn user(data_dir: &std::path::Path, action: &UserAction) -> anyhow::Result<()> {
             password_stdin,
         } => {
             let password = new_password(*password_stdin)?;
-            accounts.add_user(name, Some(&password), *role, rooms.as_deref())?;
+            let user = accounts.add_user(name, Some(&password), *role, rooms.as_deref())?;
+            accounts.record(CLI, "user.add", audit_text::user_added(&user));
             eprintln!("Added {name} ({role}).");
         }
         UserAction::Remove { name } => match accounts.remove_user(name) {
-            Ok(()) => eprintln!("Removed {name}."),
+            Ok(()) => {
+                accounts.record(CLI, "user.remove", name.clone());
+                eprintln!("Removed {name}.");
+            }
             Err(AccountError::NoUser(_)) => {
                 anyhow::bail!("there is no user {name}; `hearth-hub user list` shows them")
             }
@@ -438,7 +445,11 @@ fn user(data_dir: &std::path::Path, action: &UserAction) -> anyhow::Result<()> {
                 password: None,
             };
             match accounts.update_user(name, &change) {
-                Ok((before, after)) => println!("{}", describe_change(&before, &after)),
+                Ok((before, after)) => {
+                    let change = audit_text::user_changed(&before, &after, false);
+                    println!("{change}");
+                    accounts.record(CLI, "user.change", change);
+                }
                 Err(AccountError::NoUser(_)) => {
                     anyhow::bail!("there is no user {name}; `hearth-hub user list` shows them")
                 }
@@ -451,35 +462,11 @@ fn user(data_dir: &std::path::Path, action: &UserAction) -> anyhow::Result<()> {
         } => {
             let password = new_password(*password_stdin)?;
             accounts.set_password(name, &password)?;
+            accounts.record(CLI, "user.change", audit_text::password_set(name));
             eprintln!("Set the password of {name}; their sessions have ended.");
         }
     }
     Ok(())
-}
-
-/// A change in the words the audit log gives one made through the API:
-/// "cook: role member → viewer, rooms Kitchen → every room".
-fn describe_change(before: &User, after: &User) -> String {
-    let rooms = |rooms: Option<&[String]>| match rooms {
-        None => "every room".to_owned(),
-        Some([]) => "no room".to_owned(),
-        Some(rooms) => rooms.join(", "),
-    };
-    let mut parts = Vec::new();
-    if before.role != after.role {
-        parts.push(format!("role {} → {}", before.role, after.role));
-    }
-    if before.rooms != after.rooms {
-        parts.push(format!(
-            "rooms {} → {}",
-            rooms(before.rooms.as_deref()),
-            rooms(after.rooms.as_deref())
-        ));
-    }
-    if parts.is_empty() {
-        parts.push("nothing changed".to_owned());
-    }
-    format!("{}: {}", after.username, parts.join(", "))
 }
 
 #[derive(Debug, Subcommand)]
@@ -524,8 +511,7 @@ fn parse_scope(text: &str) -> Result<Scope, String> {
 }
 
 fn token(data_dir: &std::path::Path, action: &TokenAction) -> anyhow::Result<()> {
-    let tokens = Tokens::open(data_dir).context("cannot open the hub's database")?;
-    let now = chrono::Utc::now();
+    let accounts = Accounts::open(data_dir).context("cannot open the hub's database")?;
     let mut stdout = std::io::stdout().lock();
     match action {
         TokenAction::Create {
@@ -540,7 +526,12 @@ fn token(data_dir: &std::path::Path, action: &TokenAction) -> anyhow::Result<()>
                 .map(|devices| check_binding(&scopes, devices))
                 .transpose()
                 .map_err(|error| anyhow::anyhow!("--devices: {error}"))?;
-            let created = tokens.create_bound(name, &scopes, devices.as_deref(), now)?;
+            let created = accounts.create_bound_token(name, &scopes, devices.as_deref())?;
+            accounts.record(
+                CLI,
+                "token.create",
+                audit_text::token_created(&created.info),
+            );
             eprintln!(
                 "Created token {} ({name}); it is shown only now, so keep it:",
                 created.info.id
@@ -549,7 +540,7 @@ fn token(data_dir: &std::path::Path, action: &TokenAction) -> anyhow::Result<()>
         }
         TokenAction::List => {
             writeln!(stdout, "id\tname\tscopes\tcreated\trevoked\tdevices")?;
-            for info in tokens.list()? {
+            for info in accounts.tokens()? {
                 let scopes: Vec<&str> = info.scopes.iter().map(|scope| scope.name()).collect();
                 let revoked = info.revoked.map(|at| at.to_rfc3339()).unwrap_or_default();
                 let devices = match &info.devices {
@@ -569,8 +560,11 @@ fn token(data_dir: &std::path::Path, action: &TokenAction) -> anyhow::Result<()>
                 )?;
             }
         }
-        TokenAction::Revoke { id } => match tokens.revoke(*id, now)? {
-            Some(info) => eprintln!("Token {id} ({}) is revoked.", info.name),
+        TokenAction::Revoke { id } => match accounts.revoke_token(*id)? {
+            Some(info) => {
+                accounts.record(CLI, "token.revoke", audit_text::token_revoked(&info));
+                eprintln!("Token {id} ({}) is revoked.", info.name);
+            }
             None => anyhow::bail!("there is no token {id}; `hearth-hub token list` shows them"),
         },
     }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use hearth_core::DeviceId;
 use serde::{Deserialize, Serialize};
 
-use super::{AccountError, Accounts, COOKIE, Caller, Principal, Refusal, UserChange};
+use super::{AccountError, Accounts, COOKIE, Caller, Principal, Refusal, UserChange, audit_text};
 use crate::api::{self, ApiError};
 use crate::store::tokens::{Scope, TokenInfo, check_binding};
 use crate::store::users::{AuditEntry, Role, User};
@@ -243,28 +243,8 @@ async fn add_user(
     })
     .await?
     .map_err(account_error)?;
-    caller.audit("user.add", describe(&user));
+    caller.audit("user.add", audit_text::user_added(&user));
     Ok((StatusCode::CREATED, Json(UserJson::from(user))))
-}
-
-fn describe(user: &User) -> String {
-    match &user.rooms {
-        None => format!("{} ({}, every room)", user.username, user.role),
-        Some(rooms) => format!(
-            "{} ({}, rooms: {})",
-            user.username,
-            user.role,
-            rooms.join(", ")
-        ),
-    }
-}
-
-fn room_list(rooms: Option<&[String]>) -> String {
-    match rooms {
-        None => "every room".to_owned(),
-        Some([]) => "no room".to_owned(),
-        Some(rooms) => rooms.join(", "),
-    }
 }
 
 /// `PATCH /api/users/{username}`: any of `role`, `rooms` (`null` for every
@@ -337,31 +317,11 @@ async fn change_user(
     let (before, after) = blocking(move || accounts.update_user(&name, &worker))
         .await?
         .map_err(account_error)?;
-    caller.audit("user.change", describe_change(&before, &after, &change));
+    caller.audit(
+        "user.change",
+        audit_text::user_changed(&before, &after, change.password.is_some()),
+    );
     Ok(Json(UserJson::from(after)))
-}
-
-/// A change as the audit log words it: "alice: role member → viewer, rooms
-/// Kitchen → every room, password set".
-fn describe_change(before: &User, after: &User, change: &UserChange) -> String {
-    let mut parts = Vec::new();
-    if before.role != after.role {
-        parts.push(format!("role {} → {}", before.role, after.role));
-    }
-    if before.rooms != after.rooms {
-        parts.push(format!(
-            "rooms {} → {}",
-            room_list(before.rooms.as_deref()),
-            room_list(after.rooms.as_deref())
-        ));
-    }
-    if change.password.is_some() {
-        parts.push("password set".to_owned());
-    }
-    if parts.is_empty() {
-        parts.push("nothing changed".to_owned());
-    }
-    format!("{}: {}", after.username, parts.join(", "))
 }
 
 /// `DELETE /api/users/{username}`: 204. An admin cannot remove themselves,
@@ -415,7 +375,7 @@ impl From<TokenInfo> for TokenJson {
 
 /// `GET /api/tokens`: every token, never its secret.
 async fn tokens(State(accounts): State<Arc<Accounts>>) -> Result<Json<Vec<TokenJson>>, ApiError> {
-    let tokens = blocking(move || super::lock(&accounts.tokens).list())
+    let tokens = blocking(move || accounts.tokens())
         .await?
         .map_err(|error| ApiError::Internal(error.to_string()))?;
     Ok(Json(tokens.into_iter().map(TokenJson::from).collect()))
@@ -467,23 +427,8 @@ async fn create_token(
     let created = blocking(move || accounts.create_bound_token(&name, &scopes, devices.as_deref()))
         .await?
         .map_err(|error| ApiError::Internal(error.to_string()))?;
+    caller.audit("token.create", audit_text::token_created(&created.info));
     let mut answer = TokenJson::from(created.info);
-    let binding = match &answer.devices {
-        None => "any device".to_owned(),
-        Some(devices) => {
-            let ids: Vec<&str> = devices.iter().map(DeviceId::as_str).collect();
-            format!("only {}", ids.join(", "))
-        }
-    };
-    caller.audit(
-        "token.create",
-        format!(
-            "{} ({}): {}; {binding}",
-            answer.id,
-            answer.name,
-            answer.scopes.join(" ")
-        ),
-    );
     answer.secret = Some(created.secret);
     Ok((StatusCode::CREATED, Json(answer)))
 }
@@ -499,7 +444,7 @@ async fn revoke_token(
         .await?
         .map_err(|error| ApiError::Internal(error.to_string()))?
         .ok_or_else(|| ApiError::Missing(format!("there is no token {id}")))?;
-    caller.audit("token.revoke", format!("{id} ({})", revoked.name));
+    caller.audit("token.revoke", audit_text::token_revoked(&revoked));
     Ok(StatusCode::NO_CONTENT)
 }
 

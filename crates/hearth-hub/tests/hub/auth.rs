@@ -534,5 +534,20 @@ async fn a_users_role_and_rooms_are_changed_from_the_command_line_beside_a_runni
         ],
         "a refused change changes nothing"
     );
+    let pair = |action: &str, detail: &str| (action.to_owned(), detail.to_owned());
+    assert_eq!(
+        hub.audit_of("cli").await,
+        [
+            pair("user.add", "cook (member, rooms: Kitchen)"),
+            pair("user.change", "cook: rooms Kitchen → Kitchen, Porch"),
+            pair("user.change", "cook: role member → viewer"),
+            pair("user.change", "cook: rooms Kitchen, Porch → every room"),
+            pair(
+                "user.change",
+                "cook: role viewer → member, rooms every room → Kitchen"
+            ),
+        ],
+        "the audit log has every change made from the command line, in the API's words"
+    );
     hub.shut_down().await.unwrap();
 }

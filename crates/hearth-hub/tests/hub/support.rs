@@ -249,6 +249,21 @@ impl TestHub {
         (status, serde_json::from_str(&body).unwrap_or(Value::Null))
     }
 
+    /// What the audit log says `actor` did, oldest first: (action, detail).
+    pub(crate) async fn audit_of(&self, actor: &str) -> Vec<(String, String)> {
+        let (status, _, body) = self.http("GET", "/api/audit?limit=100").await;
+        assert_eq!(status, 200, "{body}");
+        let log: Vec<Value> = serde_json::from_str(&body).unwrap();
+        log.iter()
+            .rev()
+            .filter(|entry| entry["actor"] == actor)
+            .map(|entry| {
+                let text = |key: &str| entry[key].as_str().unwrap().to_owned();
+                (text("action"), text("detail"))
+            })
+            .collect()
+    }
+
     /// A plain HTTP/1.1 request; returns the status, the content type and the body.
     pub(crate) async fn http(&self, method: &str, path: &str) -> (u16, String, String) {
         self.http_with(method, path, "").await

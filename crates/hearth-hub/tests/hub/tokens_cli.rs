@@ -74,5 +74,16 @@ async fn tokens_are_created_listed_and_revoked_from_the_command_line_beside_a_ru
         assert!(!refused.status.success(), "{args:?}");
         assert!(stderr.contains(words), "{args:?}: {stderr}");
     }
+    assert_eq!(
+        hub.audit_of("cli").await,
+        [
+            (
+                "token.create".to_owned(),
+                "1 (shed): ingest; any device".to_owned()
+            ),
+            ("token.revoke".to_owned(), "1 (shed)".to_owned()),
+        ],
+        "the command line's token changes are audited as the API's are"
+    );
     hub.shut_down().await.unwrap();
 }
