@@ -115,11 +115,7 @@ impl DeviceEntry {
         // A late reading (relayed after an outage, or ingested from a
         // backlog) is history: the card keeps the newest.
         self.readings.update(|readings| {
-            match readings.iter_mut().find(|r| r.metric == reading.metric) {
-                Some(latest) if latest.at > reading.at => {}
-                Some(latest) => *latest = reading,
-                None => readings.push(reading),
-            }
+            reading.keep_in(readings);
         });
     }
 

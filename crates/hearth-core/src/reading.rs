@@ -93,6 +93,29 @@ impl Reading {
         }
     }
 
+    /// Whether `latest` (a device's latest reading of each metric) holds one
+    /// of this metric measured after this one. Such a late reading (relayed
+    /// by a gateway after an outage, or ingested from a backlog) belongs to
+    /// history, not to what the device reads now.
+    pub fn is_outdated_by(&self, latest: &[Reading]) -> bool {
+        latest
+            .iter()
+            .any(|known| known.metric == self.metric && known.at > self.at)
+    }
+
+    /// Makes this the latest reading of its metric in `latest` unless a newer
+    /// one is there; whether it did.
+    pub fn keep_in(self, latest: &mut Vec<Reading>) -> bool {
+        if self.is_outdated_by(latest) {
+            return false;
+        }
+        match latest.iter_mut().find(|known| known.metric == self.metric) {
+            Some(known) => *known = self,
+            None => latest.push(self),
+        }
+        true
+    }
+
     /// Checks the reading against the device that claims to have produced it.
     pub fn validate(&self, device: &Device) -> Result<(), ReadingError> {
         if !device.has(self.metric) {
@@ -163,5 +186,58 @@ mod tests {
         for (reading, ok) in table {
             assert_eq!(reading.validate(&sensor()).is_ok(), ok, "{reading:?}");
         }
+    }
+
+    #[test]
+    fn the_newest_reading_of_each_metric_is_kept_whatever_order_they_arrive_in() {
+        let id = DeviceId::new("shed");
+        let at = |minute| Utc.with_ymd_and_hms(2026, 11, 26, 12, minute, 0).unwrap();
+        let reading = |metric, value, minute| Reading::new(id.clone(), metric, value, at(minute));
+        let mut latest = Vec::new();
+        // (reading, kept, then the latest temperature and humidity)
+        let table = [
+            (
+                reading(Metric::Temperature, 21.0, 30),
+                true,
+                (Some(21.0), None),
+            ),
+            (
+                reading(Metric::Humidity, 50.0, 10),
+                true,
+                (Some(21.0), Some(50.0)),
+            ),
+            (
+                reading(Metric::Temperature, 28.0, 10),
+                false,
+                (Some(21.0), Some(50.0)),
+            ),
+            (
+                reading(Metric::Temperature, 21.5, 30),
+                true,
+                (Some(21.5), Some(50.0)),
+            ),
+            (
+                reading(Metric::Temperature, 22.0, 31),
+                true,
+                (Some(22.0), Some(50.0)),
+            ),
+        ];
+        for (reading, kept, (temperature, humidity)) in table {
+            let label = format!("{reading:?}");
+            assert_eq!(reading.clone().is_outdated_by(&latest), !kept, "{label}");
+            assert_eq!(reading.keep_in(&mut latest), kept, "{label}");
+            let value = |metric| {
+                latest
+                    .iter()
+                    .find(|r: &&Reading| r.metric == metric)
+                    .map(|r| r.value)
+            };
+            assert_eq!(
+                (value(Metric::Temperature), value(Metric::Humidity)),
+                (temperature, humidity),
+                "{label}"
+            );
+        }
+        assert_eq!(latest.len(), 2, "one reading per metric");
     }
 }

@@ -63,16 +63,11 @@ impl World {
     }
 
     /// Whether a reading of the same device and metric measured after
-    /// `reading` is already known. Such a late reading (relayed by a gateway
-    /// after an outage, or ingested from a backlog) belongs to history, not
-    /// to what the device reads now.
+    /// `reading` is already known ([`Reading::is_outdated_by`]).
     pub fn has_newer(&self, reading: &Reading) -> bool {
-        self.devices.get(&reading.device).is_some_and(|snapshot| {
-            snapshot
-                .readings
-                .iter()
-                .any(|known| known.metric == reading.metric && known.at > reading.at)
-        })
+        self.devices
+            .get(&reading.device)
+            .is_some_and(|snapshot| reading.is_outdated_by(&snapshot.readings))
     }
 
     pub fn state(&self, device: &DeviceId) -> Option<&DeviceState> {
@@ -88,14 +83,10 @@ impl World {
     pub fn apply(&mut self, event: &Event, now: DateTime<Utc>) {
         match event {
             Event::Reading { reading } => {
-                let late = self.has_newer(reading);
                 let Some(snapshot) = self.devices.get_mut(&reading.device) else {
                     return;
                 };
-                if !late {
-                    snapshot.readings.retain(|r| r.metric != reading.metric);
-                    snapshot.readings.push(reading.clone());
-                }
+                reading.clone().keep_in(&mut snapshot.readings);
                 snapshot.last_seen = Some(now);
             }
             Event::StateChanged { device, from, to } => {
