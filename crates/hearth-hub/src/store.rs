@@ -316,6 +316,10 @@ fn run_writer(mut store: impl Store, mut queue: mpsc::Receiver<Op>) {
                     }
                 }
                 Op::Close(reply) => {
+                    // Refuse later writes before answering: otherwise one sent
+                    // between the answer and this thread's end would be taken
+                    // and never committed.
+                    queue.close();
                     let result = commit(&mut store, &mut batch);
                     // Release the database before answering, so whoever waits
                     // can open it again at once.
